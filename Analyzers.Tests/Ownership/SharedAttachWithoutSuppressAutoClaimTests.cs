@@ -1,0 +1,307 @@
+using System.Threading.Tasks;
+using IommuAnalyzers.CodeFixes.Ownership;
+using IommuAnalyzers.Ownership;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+using Verify = IommuAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    IommuAnalyzers.Ownership.SharedAttachWithoutSuppressAutoClaimAnalyzer,
+    IommuAnalyzers.CodeFixes.Ownership.SharedAttachWithoutSuppressAutoClaimFixer>;
+
+namespace IommuAnalyzers.Tests.Ownership
+{
+    public class SharedAttachWithoutSuppressAutoClaimTests
+    {
+        [Fact]
+        public async Task SharedAttachInProbe_WithoutAttribute_Warns_AndMessageNamesDriverAndMethod()
+        {
+            const string source = @"
+using Iommu;
+
+class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|#0:IommuCore.AttachDeviceShared(_domain, dev)|};
+}
+";
+            await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim)
+                .WithLocation(0)
+                .WithArguments("Host1xClient", "AttachDeviceShared"));
+        }
+
+        [Fact]
+        public async Task SharedDetachInRemove_WithoutAttribute_Warns()
+        {
+            const string source = @"
+using Iommu;
+
+class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => 0;
+
+    public override void Remove(Device dev) => {|IOMMU0001:IommuCore.DetachDeviceShared(_domain, dev)|};
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
+        public async Task DriverWithAttribute_DoesNotWarn()
+        {
+            const string source = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDeviceShared(_domain, dev);
+    public override void Remove(Device dev) => IommuCore.DetachDeviceShared(_domain, dev);
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
+        public async Task AttributeInheritedFromBaseDriver_DoesNotWarn()
+        {
+            const string source = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+abstract class Host1xClientBase : DeviceDriver
+{
+}
+
+sealed class GrDriver : Host1xClientBase
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDeviceShared(_domain, dev);
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
+        public async Task SharedAttachOutsideAnyDriver_DoesNotWarn()
+        {
+            const string source = @"
+using Iommu;
+
+static class Host1xHelpers
+{
+    public static int Share(IommuDomain domain, Device dev) => IommuCore.AttachDeviceShared(domain, dev);
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
+        public async Task ExclusiveAttach_IsNotThisRule()
+        {
+            const string source = @"
+using Iommu;
+
+class GpuDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDevice(_domain, dev);
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
+        public async Task WithoutRuntime_NothingIsReported()
+        {
+            var test = new Verify.Test
+            {
+                WithoutRuntime = true,
+                TestCode = @"
+class IommuCore { public static int AttachDeviceShared(object d, object dev) => 0; }
+class DeviceDriver { }
+class Client : DeviceDriver { int Probe(object dev) => IommuCore.AttachDeviceShared(null, dev); }
+",
+            };
+            await test.RunAsync();
+        }
+
+        [Fact]
+        public async Task HalfTypedFile_StillWarnsOnTheBoundCall_AndNeverThrows()
+        {
+            // A missing semicolon and an unfinished member: what the IDE shows while someone types.
+            const string source = @"
+using Iommu;
+
+class Client : DeviceDriver
+{
+    public override int Probe(Device dev)
+    {
+        return IommuCore.AttachDeviceShared(new IommuDomain(IommuDomainType.Unmanaged), dev)
+    }
+
+    public override void Remove(Device dev) => IommuCore.DetachDeviceShared();
+";
+            await Verify.VerifyAnalyzerAsync(
+                source,
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithSpan(8, 16, 8, 93).WithArguments("Client", "AttachDeviceShared"),
+                DiagnosticResult.CompilerError("CS1002").WithSpan(8, 93, 8, 93),
+                DiagnosticResult.CompilerError("CS7036").WithSpan(11, 58, 11, 76).WithArguments("domain", "Iommu.IommuCore.DetachDeviceShared(Iommu.IommuDomain, Iommu.Device)"),
+                DiagnosticResult.CompilerError("CS1513").WithSpan(11, 79, 11, 79));
+        }
+
+        [Fact]
+        public async Task Fix_AddsAttribute()
+        {
+            const string source = @"
+using Iommu;
+
+class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|IOMMU0001:IommuCore.AttachDeviceShared(_domain, dev)|};
+}
+";
+            const string fixedSource = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDeviceShared(_domain, dev);
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+        }
+
+        [Fact]
+        public async Task Fix_AddsUsingIommu_WhenTheFileUsesQualifiedNames()
+        {
+            const string source = @"namespace Drivers
+{
+    /// <summary>A host1x client.</summary>
+    public sealed class Host1xClient : Iommu.DeviceDriver
+    {
+        private readonly Iommu.IommuDomain _domain = new Iommu.IommuDomain(Iommu.IommuDomainType.Unmanaged);
+
+        public override int Probe(Iommu.Device dev) => {|IOMMU0001:Iommu.IommuCore.AttachDeviceShared(_domain, dev)|};
+    }
+}
+";
+            const string fixedSource = @"using Iommu;
+
+namespace Drivers
+{
+    /// <summary>A host1x client.</summary>
+    [SuppressAutoClaimDmaOwner]
+    public sealed class Host1xClient : Iommu.DeviceDriver
+    {
+        private readonly Iommu.IommuDomain _domain = new Iommu.IommuDomain(Iommu.IommuDomainType.Unmanaged);
+
+        public override int Probe(Iommu.Device dev) => Iommu.IommuCore.AttachDeviceShared(_domain, dev);
+    }
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+        }
+
+        [Fact]
+        public async Task Fix_KeepsExistingAttributes()
+        {
+            const string source = @"
+using System;
+using Iommu;
+
+[Serializable]
+class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|IOMMU0001:IommuCore.AttachDeviceShared(_domain, dev)|};
+}
+";
+            const string fixedSource = @"
+using System;
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+[Serializable]
+class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDeviceShared(_domain, dev);
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+        }
+
+        [Fact]
+        public async Task FixAll_PartialDriverAcrossDocuments_AddsOneAttribute_AndFixesEveryDriver()
+        {
+            var test = new Verify.Test();
+            test.TestState.Sources.Add(("GrDriver.Probe.cs", @"using Iommu;
+
+partial class GrDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|IOMMU0001:IommuCore.AttachDeviceShared(_domain, dev)|};
+}
+
+class VicDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|IOMMU0001:IommuCore.AttachDeviceShared(_domain, dev)|};
+    public override void Remove(Device dev) => {|IOMMU0001:IommuCore.DetachDeviceShared(_domain, dev)|};
+}
+"));
+            test.TestState.Sources.Add(("GrDriver.Remove.cs", @"using Iommu;
+
+partial class GrDriver
+{
+    public override void Remove(Device dev) => {|IOMMU0001:IommuCore.DetachDeviceShared(_domain, dev)|};
+}
+"));
+            test.FixedState.Sources.Add(("GrDriver.Probe.cs", @"using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+partial class GrDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDeviceShared(_domain, dev);
+}
+
+[SuppressAutoClaimDmaOwner]
+class VicDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDeviceShared(_domain, dev);
+    public override void Remove(Device dev) => IommuCore.DetachDeviceShared(_domain, dev);
+}
+"));
+            test.FixedState.Sources.Add(("GrDriver.Remove.cs", @"using Iommu;
+
+partial class GrDriver
+{
+    public override void Remove(Device dev) => IommuCore.DetachDeviceShared(_domain, dev);
+}
+"));
+            // One action fixes a whole driver, so the per-diagnostic iteration count varies.
+            test.NumberOfIncrementalIterations = 2;
+            test.NumberOfFixAllIterations = 1;
+            await test.RunAsync();
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace IommuAnalyzers
+{
+    /// <summary>
+    /// The runtime's types and members, resolved once per compilation by metadata name. Analyzers build it in their
+    /// compilation-start action and register nothing when the parts they need are absent, so a project that does not
+    /// use the runtime pays almost nothing.
+    /// </summary>
+    internal sealed class IommuSymbols
+    {
+        private IommuSymbols(Compilation compilation)
+        {
+            Compilation = compilation;
+            DeviceDriver = compilation.GetTypeByMetadataName("Iommu.DeviceDriver");
+            Device = compilation.GetTypeByMetadataName("Iommu.Device");
+            IommuGroup = compilation.GetTypeByMetadataName("Iommu.IommuGroup");
+            IommuDomain = compilation.GetTypeByMetadataName("Iommu.IommuDomain");
+            IommuCore = compilation.GetTypeByMetadataName("Iommu.IommuCore");
+            DriverCore = compilation.GetTypeByMetadataName("Iommu.DriverCore");
+            DmaOwner = compilation.GetTypeByMetadataName("Iommu.DmaOwner");
+            KMutex = compilation.GetTypeByMetadataName("Iommu.KMutex");
+            MutexGuard = compilation.GetTypeByMetadataName("Iommu.MutexGuard");
+
+            SuppressAutoClaimDmaOwnerAttribute = compilation.GetTypeByMetadataName("Iommu.SuppressAutoClaimDmaOwnerAttribute");
+            GuardedByAttribute = compilation.GetTypeByMetadataName("Iommu.GuardedByAttribute");
+            RequiresLockAttribute = compilation.GetTypeByMetadataName("Iommu.RequiresLockAttribute");
+            AcquiresLockAttribute = compilation.GetTypeByMetadataName("Iommu.AcquiresLockAttribute");
+            ReleasesLockAttribute = compilation.GetTypeByMetadataName("Iommu.ReleasesLockAttribute");
+            ExcludesLockAttribute = compilation.GetTypeByMetadataName("Iommu.ExcludesLockAttribute");
+            NoLockAnalysisAttribute = compilation.GetTypeByMetadataName("Iommu.NoLockAnalysisAttribute");
+            MustCheckAttribute = compilation.GetTypeByMetadataName("Iommu.MustCheckAttribute");
+
+            Monitor = compilation.GetTypeByMetadataName("System.Threading.Monitor");
+            SystemThreadingLock = compilation.GetTypeByMetadataName("System.Threading.Lock");
+
+            DeviceUseDmaApi = CoreMethod("DeviceUseDmaApi");
+            DeviceUnuseDmaApi = CoreMethod("DeviceUnuseDmaApi");
+            GroupSetDmaOwner = CoreMethod("GroupSetDmaOwner");
+            GroupReleaseDmaOwner = CoreMethod("GroupReleaseDmaOwner");
+            GroupDmaOwnerClaimed = CoreMethod("GroupDmaOwnerClaimed");
+            AttachDevice = CoreMethod("AttachDevice");
+            DetachDevice = CoreMethod("DetachDevice");
+            AttachDeviceShared = CoreMethod("AttachDeviceShared");
+            DetachDeviceShared = CoreMethod("DetachDeviceShared");
+            GroupDeviceCount = CoreMethod("GroupDeviceCount");
+            DeviceSetDmaOwner = CoreMethod("DeviceSetDmaOwner");
+            DeviceReleaseDmaOwner = CoreMethod("DeviceReleaseDmaOwner");
+        }
+
+        public Compilation Compilation { get; }
+
+        public INamedTypeSymbol? DeviceDriver { get; }
+        public INamedTypeSymbol? Device { get; }
+        public INamedTypeSymbol? IommuGroup { get; }
+        public INamedTypeSymbol? IommuDomain { get; }
+        public INamedTypeSymbol? IommuCore { get; }
+        public INamedTypeSymbol? DriverCore { get; }
+        public INamedTypeSymbol? DmaOwner { get; }
+        public INamedTypeSymbol? KMutex { get; }
+        public INamedTypeSymbol? MutexGuard { get; }
+
+        public INamedTypeSymbol? SuppressAutoClaimDmaOwnerAttribute { get; }
+        public INamedTypeSymbol? GuardedByAttribute { get; }
+        public INamedTypeSymbol? RequiresLockAttribute { get; }
+        public INamedTypeSymbol? AcquiresLockAttribute { get; }
+        public INamedTypeSymbol? ReleasesLockAttribute { get; }
+        public INamedTypeSymbol? ExcludesLockAttribute { get; }
+        public INamedTypeSymbol? NoLockAnalysisAttribute { get; }
+        public INamedTypeSymbol? MustCheckAttribute { get; }
+
+        public INamedTypeSymbol? Monitor { get; }
+
+        /// <summary><c>System.Threading.Lock</c> (.NET 9+); null on older targets.</summary>
+        public INamedTypeSymbol? SystemThreadingLock { get; }
+
+        // The IommuCore ownership API (iommu_device_use_dma_api() and friends).
+        public IMethodSymbol? DeviceUseDmaApi { get; }
+        public IMethodSymbol? DeviceUnuseDmaApi { get; }
+        public IMethodSymbol? GroupSetDmaOwner { get; }
+        public IMethodSymbol? GroupReleaseDmaOwner { get; }
+        public IMethodSymbol? GroupDmaOwnerClaimed { get; }
+        public IMethodSymbol? AttachDevice { get; }
+        public IMethodSymbol? DetachDevice { get; }
+        public IMethodSymbol? AttachDeviceShared { get; }
+        public IMethodSymbol? DetachDeviceShared { get; }
+        public IMethodSymbol? GroupDeviceCount { get; }
+        public IMethodSymbol? DeviceSetDmaOwner { get; }
+        public IMethodSymbol? DeviceReleaseDmaOwner { get; }
+
+        /// <summary>The ownership model is there: drivers and the iommu core API can be recognised.</summary>
+        public bool HasOwnershipModel => DeviceDriver != null && IommuCore != null;
+
+        /// <summary>Something lock rules can check is there: the kernel mutex or any lock annotation.</summary>
+        public bool HasLockModel =>
+            KMutex != null || GuardedByAttribute != null || RequiresLockAttribute != null || AcquiresLockAttribute != null ||
+            ReleasesLockAttribute != null || ExcludesLockAttribute != null;
+
+        /// <summary>Resolves the symbols; null when the compilation references nothing of the runtime.</summary>
+        public static IommuSymbols? TryCreate(Compilation compilation)
+        {
+            var symbols = new IommuSymbols(compilation);
+            return symbols.HasOwnershipModel || symbols.HasLockModel || symbols.MustCheckAttribute != null ? symbols : null;
+        }
+
+        /// <summary>Whether <paramref name="type"/> is a driver: it derives, directly or not, from <c>Iommu.DeviceDriver</c>.</summary>
+        public bool IsDriver(ITypeSymbol? type)
+        {
+            if (DeviceDriver == null || type == null)
+            {
+                return false;
+            }
+
+            for (ITypeSymbol? current = type.BaseType; current != null; current = current.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, DeviceDriver))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Whether the driver type or one of its base types carries <c>[SuppressAutoClaimDmaOwner]</c> (the attribute is inherited).</summary>
+        public bool SuppressesAutoClaim(ITypeSymbol? type)
+        {
+            if (SuppressAutoClaimDmaOwnerAttribute == null)
+            {
+                return false;
+            }
+
+            for (ITypeSymbol? current = type; current != null; current = current.BaseType)
+            {
+                if (HasAttribute(current, SuppressAutoClaimDmaOwnerAttribute))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Whether the symbol carries the attribute itself (inheritance is the caller's business).</summary>
+        public static bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attributeType)
+        {
+            return FindAttribute(symbol, attributeType) != null;
+        }
+
+        /// <summary>The first application of <paramref name="attributeType"/> on the symbol, or null.</summary>
+        public static AttributeData? FindAttribute(ISymbol symbol, INamedTypeSymbol? attributeType)
+        {
+            if (attributeType == null)
+            {
+                return null;
+            }
+
+            ImmutableArray<AttributeData> attributes = symbol.GetAttributes();
+            foreach (AttributeData attribute in attributes)
+            {
+                if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeType))
+                {
+                    return attribute;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Whether <paramref name="method"/> is the given IommuCore API method.</summary>
+        public static bool IsMethod(IMethodSymbol? method, IMethodSymbol? expected)
+        {
+            return method != null && expected != null && SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, expected);
+        }
+
+        private IMethodSymbol? CoreMethod(string name)
+        {
+            if (IommuCore == null)
+            {
+                return null;
+            }
+
+            foreach (ISymbol member in IommuCore.GetMembers(name))
+            {
+                if (member is IMethodSymbol method && method.IsStatic)
+                {
+                    return method;
+                }
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace IommuAnalyzers.CodeFixes
+{
+    /// <summary>Adds an <c>Iommu</c> attribute to type declarations, with <c>using Iommu;</c> where the file lacks it.</summary>
+    internal static class AttributeInserter
+    {
+        public static async Task<Solution> AddAttributeAsync(Solution solution, IReadOnlyList<INamedTypeSymbol> types, string attributeName, CancellationToken cancellationToken)
+        {
+            // One declaration per type gets the attribute: for a partial type, the first part in source order, so
+            // that fixes made from different parts agree and never duplicate it (CS0579).
+            var targets = new Dictionary<DocumentId, List<SyntaxReference>>();
+            foreach (INamedTypeSymbol type in types)
+            {
+                SyntaxReference? reference = type.DeclaringSyntaxReferences.FirstOrDefault();
+                Document? document = reference == null ? null : solution.GetDocument(reference.SyntaxTree);
+                if (reference == null || document == null)
+                {
+                    continue;
+                }
+
+                if (!targets.TryGetValue(document.Id, out List<SyntaxReference>? list))
+                {
+                    list = new List<SyntaxReference>();
+                    targets.Add(document.Id, list);
+                }
+
+                list.Add(reference);
+            }
+
+            foreach (KeyValuePair<DocumentId, List<SyntaxReference>> entry in targets)
+            {
+                Document document = solution.GetDocument(entry.Key)!;
+                SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+                if (root == null)
+                {
+                    continue;
+                }
+
+                List<SyntaxNode> declarations = entry.Value.Select(r => r.GetSyntax(cancellationToken)).Where(n => n is TypeDeclarationSyntax).ToList();
+                SyntaxTrivia endOfLine = SyntaxTriviaHelpers.EndOfLine(root);
+                SyntaxNode newRoot = root.ReplaceNodes(declarations, (original, rewritten) => AddAttribute((TypeDeclarationSyntax)rewritten, attributeName, endOfLine));
+                newRoot = UsingDirectives.EnsureIommuUsing((CompilationUnitSyntax)newRoot, declarations, endOfLine);
+                solution = solution.WithDocumentSyntaxRoot(document.Id, newRoot);
+            }
+
+            return solution;
+        }
+
+        private static TypeDeclarationSyntax AddAttribute(TypeDeclarationSyntax declaration, string attributeName, SyntaxTrivia endOfLine)
+        {
+            AttributeListSyntax list = SyntaxFactory.AttributeList(
+                SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Attribute(SyntaxFactory.IdentifierName(attributeName))));
+
+            // Keep the declaration's leading trivia (comments, indentation) in front of the new attribute.
+            SyntaxTriviaList leading = declaration.GetLeadingTrivia();
+            TypeDeclarationSyntax stripped = declaration.WithoutLeadingTrivia();
+            if (stripped.AttributeLists.Count > 0)
+            {
+                AttributeListSyntax first = stripped.AttributeLists[0];
+                stripped = stripped.ReplaceNode(first, first.WithoutLeadingTrivia());
+            }
+            else
+            {
+                stripped = StripModifierTrivia(stripped);
+            }
+
+            TypeDeclarationSyntax updated = stripped.WithAttributeLists(stripped.AttributeLists.Insert(0, list.WithLeadingTrivia(leading).WithTrailingTrivia(endOfLine)));
+            return updated.WithAdditionalAnnotations(Formatter.Annotation);
+        }
+
+        private static TypeDeclarationSyntax StripModifierTrivia(TypeDeclarationSyntax declaration)
+        {
+            if (declaration.Modifiers.Count > 0)
+            {
+                SyntaxToken first = declaration.Modifiers[0];
+                return declaration.ReplaceToken(first, first.WithLeadingTrivia(SyntaxFactory.ElasticMarker));
+            }
+
+            SyntaxToken keyword = declaration.Keyword;
+            return declaration.ReplaceToken(keyword, keyword.WithLeadingTrivia(SyntaxFactory.ElasticMarker));
+        }
+    }
+}
