@@ -95,10 +95,26 @@ namespace IommuAnalyzers.Tests.Samples
 
             AssertInOrder(
                 gpu,
-                "bind nouveau to 0000:03:00.0 -> 0",
+                "bind nouveau to 57000000.gpu -> 0",
                 // AttachDevice succeeds: the auto-claim is the group's only DMA-API user.
-                "dmesg: nouveau 0000:03:00.0: iommu_attach_device() -> 0",
+                "dmesg: nouveau 57000000.gpu: iommu_attach_device() -> 0",
                 "group 3: owner_cnt=1 owner=none domain=Unmanaged");
+            Assert.DoesNotContain(gpu, l => l.StartsWith("WARN:", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void Gpu_InAGroupWithAnotherDmaApiUser_IsRefusedItsPrivateDomain()
+        {
+            IReadOnlyList<string> gpu = s_report.Value.Section("GPU: group 6 shared with the HDMI audio controller");
+
+            AssertInOrder(
+                gpu,
+                "bind tegra-hda to 70030000.hda -> 0",
+                // The GPU's own auto-claim still succeeds (the group is in its default domain, nobody owns it) ...
+                "bind nouveau to 17000000.gpu -> 0",
+                // ... but AttachDevice needs owner_cnt == 1, and the audio driver's claim makes it 2.
+                "dmesg: nouveau 17000000.gpu: iommu_attach_device() -> -EBUSY",
+                "group 6: owner_cnt=2 owner=none domain=Dma (default)");
             Assert.DoesNotContain(gpu, l => l.StartsWith("WARN:", StringComparison.Ordinal));
         }
 

@@ -50,21 +50,25 @@ namespace DriverPorts
                 {
                     // The machine: a dual-function NIC whose functions the IOMMU cannot isolate from each other (one
                     // group), three host1x clients behind one IOMMU group, a GPU alone in its group, two more host1x
-                    // engines in groups of their own, and an on-chip Ethernet controller behind no IOMMU at all.
+                    // engines in groups of their own, a second GPU grouped with its HDMI audio controller, and an
+                    // on-chip Ethernet controller behind no IOMMU at all.
                     IommuGroup nicGroup = NewGroup(1);
                     IommuGroup host1xGroup = NewGroup(2);
                     IommuGroup gpuGroup = NewGroup(3);
                     IommuGroup nvdecGroup = NewGroup(4);
                     IommuGroup vicGroup = NewGroup(5);
+                    IommuGroup gpuAudioGroup = NewGroup(6);
 
                     Device nic0 = NewDevice("0000:01:00.0", nicGroup);
                     Device nic1 = NewDevice("0000:01:00.1", nicGroup);
                     Device dc = NewDevice("tegra-dc", host1xGroup);
                     Device gr2dDev = NewDevice("gr2d", host1xGroup);
                     Device gr3dDev = NewDevice("gr3d", host1xGroup);
-                    Device gpu = NewDevice("0000:03:00.0", gpuGroup);
+                    Device gpu = NewDevice("57000000.gpu", gpuGroup);
                     Device nvdecDev = NewDevice("nvdec", nvdecGroup);
                     Device vicDev = NewDevice("vic", vicGroup);
+                    Device gpu1 = NewDevice("17000000.gpu", gpuAudioGroup);
+                    Device hda = NewDevice("70030000.hda", gpuAudioGroup);
                     Device eth = NewDevice("soc:ethernet", null);
 
                     var e1000e = new E1000eDriver(_dmesg);
@@ -74,6 +78,7 @@ namespace DriverPorts
                     var gr2d = new Gr2dDriver(drm);
                     var gr3d = new Gr3dDriver(drm);
                     var nouveau = new NouveauTegraDriver(_dmesg);
+                    var hdaTegra = new HdaTegraDriver(_dmesg);
 
                     _out.WriteLine("IOMMU DMA-ownership sample: driver ports on the reference runtime");
                     PrintMachine();
@@ -81,6 +86,7 @@ namespace DriverPorts
                     VfioScenario(nicGroup, nic0, nic1, e1000e, vfio);
                     Host1xScenario(host1xGroup, dc, gr2dDev, gr3dDev, tegraDc, gr2d, gr3d, drm);
                     GpuScenario(gpuGroup, gpu, nouveau);
+                    SharedGpuScenario(gpuAudioGroup, gpu1, hda, nouveau, hdaTegra);
                     NoIommuScenario(eth, e1000e, vfio);
                     BuggyDriversScenario(nvdecGroup, vicGroup, nvdecDev, vicDev, drm);
                     CorePortScenario(vfio);
@@ -152,6 +158,16 @@ namespace DriverPorts
             private void GpuScenario(IommuGroup group, Device gpu, NouveauTegraDriver nouveau)
             {
                 Section("GPU: private domain in group " + group.Id);
+                Bind(gpu, nouveau, "nouveau");
+                PrintGroup(group);
+                FlushLogs();
+            }
+
+            // With another DMA-API user in the group the private attach is refused, and the GPU stays on the DMA API.
+            private void SharedGpuScenario(IommuGroup group, Device gpu, Device hda, NouveauTegraDriver nouveau, HdaTegraDriver hdaTegra)
+            {
+                Section("GPU: group " + group.Id + " shared with the HDMI audio controller");
+                Bind(hda, hdaTegra, "tegra-hda");
                 Bind(gpu, nouveau, "nouveau");
                 PrintGroup(group);
                 FlushLogs();
