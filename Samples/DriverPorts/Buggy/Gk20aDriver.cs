@@ -18,7 +18,7 @@ namespace DriverPorts.Buggy
         [GuardedBy(nameof(_lock))]
         private readonly Dictionary<Device, IommuDomain> _domains = new Dictionary<Device, IommuDomain>();
 
-        // gk20a_probe() → nvkm_device_tegra_probe_iommu()
+        // nouveau_platform_probe() → nvkm_device_tegra_new() → nvkm_device_tegra_probe_iommu()
         [ExcludesLock(nameof(_lock))]
         public override int Probe(Device dev)
         {

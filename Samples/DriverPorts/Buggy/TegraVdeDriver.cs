@@ -65,7 +65,7 @@ namespace DriverPorts.Buggy
             IommuCore.DetachDevice(domain, dev);
         }
 
-        // alloc_iova(): -ENOMEM in the kernel; the runtime's errno set has -EBUSY for an exhausted window.
+        // reserve_iova() of the window the decoder needs: -ENOMEM in the kernel; the runtime's errno set has -EBUSY for an exhausted window.
         [ExcludesLock(nameof(_lock))]
         private int ReserveIova(int pages)
         {
