@@ -68,7 +68,7 @@ namespace IommuAnalyzers.Tests.Samples
                 StringComparer.Ordinal);
         }
 
-        private static List<Marker> Markers()
+        internal static List<Marker> Markers()
         {
             string root = SamplesRoot();
             var markers = new List<Marker>();
@@ -95,7 +95,7 @@ namespace IommuAnalyzers.Tests.Samples
         }
 
         // Samples/DriverPorts of the repository the tests were built from.
-        private static string SamplesRoot()
+        internal static string SamplesRoot()
         {
             for (DirectoryInfo? dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
             {
@@ -108,7 +108,7 @@ namespace IommuAnalyzers.Tests.Samples
             throw new DirectoryNotFoundException("IommuAnalyzers.sln not found above " + AppContext.BaseDirectory);
         }
 
-        private sealed class Marker
+        internal sealed class Marker
         {
             public Marker(string file, int line, string id, string why, string code)
             {
