@@ -84,6 +84,39 @@ namespace IommuAnalyzers.Tests.Runtime
             return state;
         }
 
+        /// <summary>
+        /// The invariants that hold at every moment the group lock is free, even with calls in flight on other
+        /// threads (no device-derived counts). Returns a description of the violation, or null.
+        /// </summary>
+        public static string? ViolationNow(IommuGroup group)
+        {
+            using (group.Mutex.Guard())
+            {
+                var state = new GroupState(group.OwnerCount, group.Owner, group.Domain);
+                if (state.OwnerCount < 0)
+                {
+                    return "owner_cnt is negative: " + state;
+                }
+
+                if (state.Owner != null && state.OwnerCount < 1)
+                {
+                    return "an owner with owner_cnt 0: " + state;
+                }
+
+                if (state.Owner == null && state.OwnerCount == 0 && !ReferenceEquals(state.Domain, group.DefaultDomain))
+                {
+                    return "unowned and unclaimed but not in the default domain: " + state;
+                }
+
+                if (state.Owner is IommuDomain shared && !ReferenceEquals(state.Domain, shared))
+                {
+                    return "the shared owner domain is not the group's domain: " + state;
+                }
+
+                return null;
+            }
+        }
+
         /// <summary>Asserts that a call that failed or WARNed left the group exactly as it was.</summary>
         public static void Unchanged(GroupState before, IommuGroup group, string step)
         {
