@@ -125,6 +125,16 @@ namespace IommuAnalyzers.Tests.Runtime
             Assert.Equal(IommuDomainType.Unmanaged, new IommuDomain(IommuDomainType.Unmanaged).Type);
         }
 
+        [Fact]
+        public void FaultInjectionSeam_IsOffInTheShippedRuntime()
+        {
+            // RuntimeTestSeams is internal and only the Coyote tests switch it on; the runtime users get must not race.
+            System.Reflection.FieldInfo? seam = typeof(IommuCore).Assembly.GetType("Iommu.RuntimeTestSeams")
+                ?.GetField("SplitDmaApiClaim", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static);
+            Assert.NotNull(seam);
+            Assert.False((bool)seam!.GetValue(null)!);
+        }
+
         private static object[] Accessor(string name, Action<IommuGroup> access) => new object[] { name, access };
     }
 }
