@@ -42,14 +42,22 @@ namespace Iommu
                 }
 
                 dev.Driver = drv;
-                int ret = drv.Probe(dev);
+                int ret;
+                try
+                {
+                    ret = drv.Probe(dev);
+                }
+                catch
+                {
+                    // A port's probe that throws has failed like one that returned an error: leave no driver and
+                    // no auto-claim behind, or the group stays claimed by a device that has no driver.
+                    UndoProbe(dev, autoClaim);
+                    throw;
+                }
+
                 if (ret != 0)
                 {
-                    dev.Driver = null;
-                    if (autoClaim)
-                    {
-                        IommuCore.DeviceUnuseDmaApi(dev);
-                    }
+                    UndoProbe(dev, autoClaim);
                 }
 
                 return ret;
@@ -80,6 +88,16 @@ namespace Iommu
                 }
 
                 dev.Driver = null;
+            }
+        }
+
+        // really_probe()'s probe_failed path: dev->driver = NULL, then iommu_device_unuse_dma_api().
+        private static void UndoProbe(Device dev, bool autoClaim)
+        {
+            dev.Driver = null;
+            if (autoClaim)
+            {
+                IommuCore.DeviceUnuseDmaApi(dev);
             }
         }
 

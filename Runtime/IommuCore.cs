@@ -37,6 +37,11 @@ namespace Iommu
                 return 0;
             }
 
+            if (RuntimeTestSeams.SplitDmaApiClaim)
+            {
+                return DeviceUseDmaApiSplit(group);
+            }
+
             using (group.Mutex.Guard())
             {
                 if (group.OwnerCount != 0 && (group.Domain != group.DefaultDomain || group.Owner != null))
@@ -44,6 +49,30 @@ namespace Iommu
                     return -Errno.EBUSY;
                 }
 
+                group.OwnerCount++;
+                return 0;
+            }
+        }
+
+        // The deliberately broken twin of DeviceUseDmaApi, reachable only through RuntimeTestSeams: the check and
+        // the owner_cnt++ run in two critical sections, so a claim can slip in between them. The concurrency
+        // tests switch it on to prove that they catch such a race.
+        [ExcludesLock("group.Mutex")]
+        private static int DeviceUseDmaApiSplit(IommuGroup group)
+        {
+            bool busy;
+            using (group.Mutex.Guard())
+            {
+                busy = group.OwnerCount != 0 && (group.Domain != group.DefaultDomain || group.Owner != null);
+            }
+
+            if (busy)
+            {
+                return -Errno.EBUSY;
+            }
+
+            using (group.Mutex.Guard())
+            {
                 group.OwnerCount++;
                 return 0;
             }

@@ -8,26 +8,33 @@ namespace Iommu
     /// </summary>
     /// <remarks>
     /// Backed by the monitor of a private object, so the uncontended path costs one monitor enter/exit, and
-    /// systematic concurrency testers that control monitors can schedule it. Recursion, which the monitor
+    /// systematic concurrency testers that control monitors (Coyote) can schedule it. The holder is tracked in a
+    /// field, like the kernel's <c>mutex->owner</c>, rather than asked of <c>Monitor.IsEntered</c>: Coyote's
+    /// controlled monitor throws from <c>IsEntered</c> on an object nobody holds. Recursion, which the monitor
     /// would allow, is refused first, as mutex_lock() under CONFIG_DEBUG_MUTEXES does.
     /// </remarks>
     public sealed class KMutex
     {
         private readonly object _gate = new object();
 
-        /// <summary>Whether the calling thread holds the mutex (<c>mutex_is_locked()</c> by the owner; lockdep's view).</summary>
-        public bool IsHeldByCurrentThread => Monitor.IsEntered(_gate);
+        // mutex->owner: set right after entering _gate and cleared right before leaving it, so only the holding
+        // thread ever finds itself here; other threads may read a stale holder, never themselves.
+        private volatile Thread? _holder;
+
+        /// <summary>Whether the calling thread holds the mutex (<c>__mutex_owner(lock) == current</c>; lockdep's view).</summary>
+        public bool IsHeldByCurrentThread => _holder == Thread.CurrentThread;
 
         /// <summary>Takes the mutex, waiting while another thread holds it (<c>mutex_lock()</c>).</summary>
         /// <exception cref="LockRecursionException">The calling thread already holds it.</exception>
         public void Lock()
         {
-            if (Monitor.IsEntered(_gate))
+            if (IsHeldByCurrentThread)
             {
                 throw new LockRecursionException("KMutex is not recursive: the calling thread already holds it.");
             }
 
             Monitor.Enter(_gate);
+            _holder = Thread.CurrentThread;
         }
 
         /// <summary>Takes the mutex if it is free (<c>mutex_trylock()</c>).</summary>
@@ -35,23 +42,30 @@ namespace Iommu
         /// <exception cref="LockRecursionException">The calling thread already holds it.</exception>
         public bool TryLock()
         {
-            if (Monitor.IsEntered(_gate))
+            if (IsHeldByCurrentThread)
             {
                 throw new LockRecursionException("KMutex is not recursive: the calling thread already holds it.");
             }
 
-            return Monitor.TryEnter(_gate);
+            if (!Monitor.TryEnter(_gate))
+            {
+                return false;
+            }
+
+            _holder = Thread.CurrentThread;
+            return true;
         }
 
         /// <summary>Releases the mutex (<c>mutex_unlock()</c>).</summary>
         /// <exception cref="SynchronizationLockException">The calling thread does not hold it.</exception>
         public void Unlock()
         {
-            if (!Monitor.IsEntered(_gate))
+            if (!IsHeldByCurrentThread)
             {
                 throw new SynchronizationLockException("KMutex released by a thread that does not hold it.");
             }
 
+            _holder = null;
             Monitor.Exit(_gate);
         }
 
@@ -67,7 +81,7 @@ namespace Iommu
         /// <exception cref="SynchronizationLockException">The calling thread does not hold it.</exception>
         public void AssertHeld()
         {
-            if (!Monitor.IsEntered(_gate))
+            if (!IsHeldByCurrentThread)
             {
                 throw new SynchronizationLockException("KMutex must be held by the calling thread here.");
             }

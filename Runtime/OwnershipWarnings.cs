@@ -42,7 +42,7 @@ namespace Iommu
         internal static void Warn(string function, string message)
         {
             var warning = new OwnershipWarning(function, message);
-            WarningCapture? capture = s_current.Value;
+            WarningCapture? capture = Active(s_current.Value);
             if (capture != null)
             {
                 capture.Add(warning);
@@ -55,10 +55,23 @@ namespace Iommu
 
         internal static void EndCapture(WarningCapture capture)
         {
+            capture.MarkDisposed();
             if (ReferenceEquals(s_current.Value, capture))
             {
-                s_current.Value = capture.Parent;
+                s_current.Value = Active(capture.Parent);
             }
+        }
+
+        // A disposed capture receives nothing more: a flow that still points at it (a task started inside it, or
+        // captures disposed out of order) reports to the nearest enclosing capture that is still open.
+        private static WarningCapture? Active(WarningCapture? capture)
+        {
+            while (capture != null && capture.IsDisposed)
+            {
+                capture = capture.Parent;
+            }
+
+            return capture;
         }
     }
 
@@ -67,6 +80,7 @@ namespace Iommu
     {
         private readonly object _gate = new object();
         private readonly List<OwnershipWarning> _warnings = new List<OwnershipWarning>();
+        private volatile bool _disposed;
 
         internal WarningCapture(WarningCapture? parent)
         {
@@ -74,6 +88,8 @@ namespace Iommu
         }
 
         internal WarningCapture? Parent { get; }
+
+        internal bool IsDisposed => _disposed;
 
         /// <summary>A snapshot of the WARNs captured so far, oldest first.</summary>
         public IReadOnlyList<OwnershipWarning> Warnings
@@ -89,6 +105,8 @@ namespace Iommu
 
         /// <summary>Stops capturing; later WARNs go to the enclosing capture or to <see cref="Trace"/>.</summary>
         public void Dispose() => OwnershipWarnings.EndCapture(this);
+
+        internal void MarkDisposed() => _disposed = true;
 
         internal void Add(OwnershipWarning warning)
         {

@@ -1,0 +1,173 @@
+using System;
+using Iommu;
+using Xunit;
+
+namespace IommuAnalyzers.Tests.Runtime
+{
+    /// <summary>really_probe() / device_release_driver() with the DMA auto-claim.</summary>
+    public class DriverCoreTests
+    {
+        [Fact]
+        public void Bind_PlainDriver_AutoClaimsBeforeProbe()
+        {
+            var rig = new RuntimeRig();
+            var drv = new PlainDriver();
+            RuntimeRig.Returns(0, () => DriverCore.Bind(rig.Dev0, drv));
+            Assert.Same(drv, rig.Dev0.Driver);
+            Assert.Same(drv, drv.DriverSeenInProbe); // dev->driver is set before probe()
+            Assert.Equal(1, drv.OwnerCountSeenInProbe); // and the claim is already taken
+            Assert.Equal(new GroupState(1, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "bind"));
+        }
+
+        [Fact]
+        public void Bind_DriverWithSuppressAutoClaim_DoesNotClaim()
+        {
+            var rig = new RuntimeRig();
+            var drv = new ManagedDriver();
+            rig.Bind(rig.Dev0, drv);
+            Assert.Same(drv, rig.Dev0.Driver);
+            Assert.Equal(0, drv.OwnerCountSeenInProbe);
+            Assert.Equal(new GroupState(0, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "bind"));
+        }
+
+        [Fact]
+        public void Bind_DriverInheritingSuppressAutoClaim_DoesNotClaim()
+        {
+            var rig = new RuntimeRig();
+            rig.Bind(rig.Dev0, new DerivedManagedDriver());
+            Assert.Equal(new GroupState(0, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "bind"));
+        }
+
+        [Fact]
+        public void Bind_AlreadyBound_IsBusy_WithoutProbing()
+        {
+            var rig = new RuntimeRig();
+            var first = new PlainDriver();
+            var second = new PlainDriver();
+            rig.Bind(rig.Dev0, first);
+            rig.Fails(Errno.EBUSY, () => DriverCore.Bind(rig.Dev0, second));
+            Assert.Same(first, rig.Dev0.Driver);
+            Assert.Empty(second.Calls);
+            rig.Fails(Errno.EBUSY, () => DriverCore.Bind(rig.Dev0, new ManagedDriver()));
+            OwnershipInvariants.Check(rig.Group, "rebind");
+        }
+
+        [Fact]
+        public void Bind_GroupOwnedByUser_IsBusy_WithoutProbing()
+        {
+            var rig = new RuntimeRig();
+            RuntimeRig.Returns(0, () => IommuCore.GroupSetDmaOwner(rig.Group, new UserCookie("vfio")));
+            var drv = new PlainDriver();
+            rig.Fails(Errno.EBUSY, () => DriverCore.Bind(rig.Dev0, drv));
+            Assert.Null(rig.Dev0.Driver);
+            Assert.Empty(drv.Calls);
+            OwnershipInvariants.Check(rig.Group, "bind while owned");
+        }
+
+        [Fact]
+        public void Bind_ProbeFails_ReturnsItsError_UndoesTheClaimAndTheDriver()
+        {
+            var rig = new RuntimeRig();
+            var drv = new PlainDriver { ProbeResult = -5 }; // -EIO
+            rig.Fails(5, () => DriverCore.Bind(rig.Dev0, drv));
+            Assert.Null(rig.Dev0.Driver);
+            Assert.Equal(1, drv.OwnerCountSeenInProbe);
+            Assert.Equal(new GroupState(0, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "failed probe"));
+        }
+
+        [Fact]
+        public void Bind_ProbeOfAManagedDriverFails_ReturnsItsError_WithoutTouchingTheGroup()
+        {
+            var rig = new RuntimeRig();
+            rig.Bind(rig.Dev1, new PlainDriver());
+            rig.Fails(Errno.ENODEV, () => DriverCore.Bind(rig.Dev0, new ManagedDriver { ProbeResult = -Errno.ENODEV }));
+            Assert.Null(rig.Dev0.Driver);
+            Assert.Equal(new GroupState(1, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "failed probe"));
+        }
+
+        [Fact]
+        public void Bind_ProbeThrows_UndoesTheClaimAndTheDriver()
+        {
+            var rig = new RuntimeRig();
+            var drv = new PlainDriver { ProbeThrows = new InvalidOperationException("probe blew up") };
+            Assert.Throws<InvalidOperationException>(() => DriverCore.Bind(rig.Dev0, drv));
+            Assert.Null(rig.Dev0.Driver);
+            Assert.Equal(new GroupState(0, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "throwing probe"));
+            rig.Bind(rig.Dev0, new PlainDriver());
+        }
+
+        [Fact]
+        public void Bind_NoIommu_BindsWithoutAClaim()
+        {
+            var rig = new RuntimeRig();
+            var drv = new PlainDriver();
+            rig.Bind(rig.NoIommu, drv);
+            Assert.Same(drv, rig.NoIommu.Driver);
+            DriverCore.Unbind(rig.NoIommu);
+            Assert.Null(rig.NoIommu.Driver);
+            OwnershipInvariants.Check(rig.Group, "no-iommu device");
+        }
+
+        [Fact]
+        public void Bind_NullArguments_Warn()
+        {
+            var rig = new RuntimeRig();
+            rig.Warns(nameof(DriverCore.Bind), () => DriverCore.Bind(null!, new PlainDriver()));
+            rig.Warns(nameof(DriverCore.Bind), () => DriverCore.Bind(rig.Dev0, null!));
+            Assert.Null(rig.Dev0.Driver);
+        }
+
+        [Fact]
+        public void Unbind_RemovesThenGivesBackTheClaim()
+        {
+            var rig = new RuntimeRig();
+            var drv = new PlainDriver();
+            rig.Bind(rig.Dev0, drv);
+            rig.Bind(rig.Dev1, new PlainDriver());
+            Assert.Empty(RuntimeRig.Watch(() => DriverCore.Unbind(rig.Dev0)));
+            Assert.Equal(new[] { "probe dev0", "remove dev0" }, drv.Calls);
+            Assert.Null(rig.Dev0.Driver);
+            Assert.Equal(new GroupState(1, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "unbind"));
+        }
+
+        [Fact]
+        public void Unbind_ManagedDriver_LeavesTheCountAlone()
+        {
+            var rig = new RuntimeRig();
+            rig.Bind(rig.Dev0, new PlainDriver());
+            rig.Bind(rig.Dev1, new DerivedManagedDriver());
+            Assert.Empty(RuntimeRig.Watch(() => DriverCore.Unbind(rig.Dev1)));
+            Assert.Null(rig.Dev1.Driver);
+            Assert.Equal(new GroupState(1, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "unbind"));
+        }
+
+        [Fact]
+        public void Unbind_Unbound_DoesNothing()
+        {
+            var rig = new RuntimeRig();
+            GroupState before = rig.State;
+            Assert.Empty(RuntimeRig.Watch(() => DriverCore.Unbind(rig.Dev0)));
+            OwnershipInvariants.Unchanged(before, rig.Group, "unbind of an unbound device");
+        }
+
+        [Fact]
+        public void Unbind_Null_Warns()
+        {
+            var rig = new RuntimeRig();
+            rig.Warns(nameof(DriverCore.Unbind), () => DriverCore.Unbind(null!));
+        }
+
+        [Fact]
+        public void Bind_WhileTheGroupLockIsHeld_ThrowsLockRecursion()
+        {
+            var rig = new RuntimeRig();
+            using (rig.Group.Mutex.Guard())
+            {
+                Assert.Throws<System.Threading.LockRecursionException>(() => DriverCore.Bind(rig.Dev0, new PlainDriver()));
+            }
+
+            // The device lock was released on the way out: a later bind works.
+            rig.Bind(rig.Dev0, new PlainDriver());
+        }
+    }
+}
