@@ -45,5 +45,13 @@ namespace IommuAnalyzers.Tests.Ownership
             ImmutableArray<Diagnostic> diagnostics = await DiagnosticsAsync(sources);
             Assert.True(diagnostics.IsEmpty, "Expected no diagnostics, got:\n" + string.Join("\n", diagnostics));
         }
+
+        /// <summary>Asserts that the sources compile without warnings and report exactly the given IDs, in source order.</summary>
+        public static async Task AssertOnlyAsync(string[] expectedIds, params string[] sources)
+        {
+            ImmutableArray<Diagnostic> diagnostics = await DiagnosticsAsync(sources);
+            string[] actual = diagnostics.OrderBy(d => d.Location.SourceTree?.FilePath).ThenBy(d => d.Location.SourceSpan.Start).Select(d => d.Id).ToArray();
+            Assert.True(expectedIds.SequenceEqual(actual), "Expected " + string.Join(", ", expectedIds) + ", got:\n" + string.Join("\n", diagnostics));
+        }
     }
 }
