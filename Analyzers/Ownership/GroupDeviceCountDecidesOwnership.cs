@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -62,7 +63,11 @@ namespace IommuAnalyzers.Ownership
             ImmutableDictionary<string, string?> properties = GroupLockScope.IsHeld(invocation, group, context.ContainingSymbol, symbols)
                 ? ImmutableDictionary<string, string?>.Empty.Add(UnderLockProperty, "true")
                 : ImmutableDictionary<string, string?>.Empty;
-            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, group.Syntax.ToString()));
+            // The argument's own text (a nullable suppression `!` has no operation of its own).
+            string groupText = invocation.Syntax is InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } call
+                ? call.ArgumentList.Arguments[0].Expression.ToString()
+                : group.Syntax.ToString();
+            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, groupText));
         }
 
         // The count decides when it reaches a comparison, a pattern test, a switch or a return, directly, through
