@@ -1,7 +1,10 @@
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
-using Verify = IommuAnalyzers.Tests.Verifiers.CSharpAnalyzerVerifier<IommuAnalyzers.Ownership.OwnershipNotReleasedAnalyzer>;
+using Verify = IommuAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    IommuAnalyzers.Ownership.OwnershipNotReleasedAnalyzer,
+    IommuAnalyzers.CodeFixes.Ownership.OwnershipNotReleasedFixer>;
 
 namespace IommuAnalyzers.Tests.Ownership
 {
@@ -24,7 +27,7 @@ class NicDriver : DeviceDriver
     }
 }
 ";
-            await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(IommuAnalyzers.Ownership.OwnershipNotReleasedAnalyzer.Rule)
+            await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(RuleIdentifiers.OwnershipNotReleased)
                 .WithLocation(0)
                 .WithArguments("NicDriver", "DeviceUseDmaApi", "DeviceUnuseDmaApi", "in Remove"));
         }
@@ -72,7 +75,7 @@ class NicDriver : DeviceDriver
     private static int SetupRings(Device dev) => dev.Name.Length > 3 ? 0 : -Errno.EINVAL;
 }
 ";
-            await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(IommuAnalyzers.Ownership.OwnershipNotReleasedAnalyzer.Rule)
+            await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(RuleIdentifiers.OwnershipNotReleased)
                 .WithLocation(0)
                 .WithArguments("NicDriver", "DeviceUseDmaApi", "DeviceUnuseDmaApi", "before this error return"));
         }
@@ -305,6 +308,278 @@ class NicDriver : DeviceDriver
                 DiagnosticResult.CompilerError("CS1002").WithSpan(12, 19, 12, 19),
                 DiagnosticResult.CompilerError("CS1513").WithSpan(12, 19, 12, 19),
                 DiagnosticResult.CompilerError("CS1513").WithSpan(12, 19, 12, 19));
+        }
+
+        [Fact]
+        public async Task Fix_CreatesRemove_WhenTheDriverHasNone()
+        {
+            const string source = @"
+using Iommu;
+
+class NicDriver : DeviceDriver
+{
+    public override int Probe(Device pdev)
+    {
+        int ret = {|IOMMU0006:IommuCore.DeviceUseDmaApi(pdev)|};
+        if (ret != 0)
+            return ret;
+        return 0;
+    }
+}
+";
+            const string fixedSource = @"
+using Iommu;
+
+class NicDriver : DeviceDriver
+{
+    public override int Probe(Device pdev)
+    {
+        int ret = IommuCore.DeviceUseDmaApi(pdev);
+        if (ret != 0)
+            return ret;
+        return 0;
+    }
+
+    public override void Remove(Device pdev)
+    {
+        IommuCore.DeviceUnuseDmaApi(pdev);
+    }
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+            await OwnershipRules.AssertCleanAsync(fixedSource);
+        }
+
+        [Fact]
+        public async Task Fix_ExtendsAnExpressionBodiedRemove_UsingItsOwnParameterName()
+        {
+            const string source = @"
+using System;
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class GrDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|IOMMU0006:IommuCore.AttachDeviceShared(this._domain, dev)|};
+
+    public override void Remove(Device device) => Console.WriteLine(device.Name);
+}
+";
+            const string fixedSource = @"
+using System;
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class GrDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDeviceShared(this._domain, dev);
+
+    public override void Remove(Device device)
+    {
+        Console.WriteLine(device.Name);
+        IommuCore.DetachDeviceShared(this._domain, device);
+    }
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+            await OwnershipRules.AssertCleanAsync(fixedSource);
+        }
+
+        [Fact]
+        public async Task Fix_InsertsTheReleaseBeforeTheErrorReturn()
+        {
+            const string source = @"
+using Iommu;
+
+class NicDriver : DeviceDriver
+{
+    public override int Probe(Device dev)
+    {
+        int ret = IommuCore.DeviceUseDmaApi(dev);
+        if (ret != 0)
+            return ret;
+        ret = Setup(dev);
+        if (ret != 0)
+            {|IOMMU0006:return ret;|}
+        if (dev.Name.Length > 8)
+        {
+            // Too long a name: refuse.
+            {|IOMMU0006:return -Errno.EINVAL;|}
+        }
+
+        return 0;
+    }
+
+    public override void Remove(Device dev) => IommuCore.DeviceUnuseDmaApi(dev);
+
+    private static int Setup(Device dev) => dev.Name.Length > 3 ? 0 : -Errno.EINVAL;
+}
+";
+            const string fixedSource = @"
+using Iommu;
+
+class NicDriver : DeviceDriver
+{
+    public override int Probe(Device dev)
+    {
+        int ret = IommuCore.DeviceUseDmaApi(dev);
+        if (ret != 0)
+            return ret;
+        ret = Setup(dev);
+        if (ret != 0)
+        {
+            IommuCore.DeviceUnuseDmaApi(dev);
+            return ret;
+        }
+        if (dev.Name.Length > 8)
+        {
+            // Too long a name: refuse.
+            IommuCore.DeviceUnuseDmaApi(dev);
+            return -Errno.EINVAL;
+        }
+
+        return 0;
+    }
+
+    public override void Remove(Device dev) => IommuCore.DeviceUnuseDmaApi(dev);
+
+    private static int Setup(Device dev) => dev.Name.Length > 3 ? 0 : -Errno.EINVAL;
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+            await OwnershipRules.AssertCleanAsync(fixedSource);
+        }
+
+        [Fact]
+        public async Task NoFix_WhenTheArgumentIsAProbeLocal_OrANewObject_AndAFailingSecondAttachLeaksTheFirst()
+        {
+            const string source = @"
+using Iommu;
+
+class GpuDriver : DeviceDriver
+{
+    public override int Probe(Device dev)
+    {
+        var domain = new IommuDomain(IommuDomainType.Unmanaged);
+        int ret = {|IOMMU0006:IommuCore.AttachDevice(domain, dev)|};
+        if (ret != 0)
+            return ret;
+        {|IOMMU0006:return {|IOMMU0006:IommuCore.AttachDevice(new IommuDomain(IommuDomainType.Unmanaged), dev)|};|}
+    }
+}
+";
+            await Verify.VerifyCodeFixAsync(source, source);
+        }
+
+        [Fact]
+        public async Task FixAll_AcrossDocuments_CreatesOneRemove_AndUnwindsErrorPaths()
+        {
+            var test = new Verify.Test();
+            test.TestState.Sources.Add(("Vfio.cs", @"using Iommu;
+
+class VfioDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev)
+    {
+        int ret = {|IOMMU0006:IommuCore.GroupSetDmaOwner(dev.Group!, this)|};
+        if (ret != 0)
+            return ret;
+        ret = {|IOMMU0006:IommuCore.AttachDevice(_domain, dev)|};
+        if (ret != 0)
+            {|IOMMU0006:return ret;|}
+        return 0;
+    }
+}
+"));
+            test.TestState.Sources.Add(("Nic.cs", @"using Iommu;
+
+partial class NicDriver : DeviceDriver
+{
+    public override int Probe(Device dev)
+    {
+        if (IommuCore.DeviceUseDmaApi(dev) != 0)
+            return -Errno.EBUSY;
+        if (dev.Name.Length == 0)
+            {|IOMMU0006:return -Errno.EINVAL;|}
+        return 0;
+    }
+}
+"));
+            test.TestState.Sources.Add(("Nic.Remove.cs", @"using Iommu;
+
+partial class NicDriver
+{
+    public override void Remove(Device dev)
+    {
+        IommuCore.DeviceUnuseDmaApi(dev);
+    }
+}
+"));
+            test.FixedState.Sources.Add(("Vfio.cs", @"using Iommu;
+
+class VfioDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev)
+    {
+        int ret = IommuCore.GroupSetDmaOwner(dev.Group!, this);
+        if (ret != 0)
+            return ret;
+        ret = IommuCore.AttachDevice(_domain, dev);
+        if (ret != 0)
+        {
+            IommuCore.GroupReleaseDmaOwner(dev.Group!);
+            return ret;
+        }
+        return 0;
+    }
+
+    public override void Remove(Device dev)
+    {
+        IommuCore.GroupReleaseDmaOwner(dev.Group!);
+        IommuCore.DetachDevice(_domain, dev);
+    }
+}
+"));
+            test.FixedState.Sources.Add(("Nic.cs", @"using Iommu;
+
+partial class NicDriver : DeviceDriver
+{
+    public override int Probe(Device dev)
+    {
+        if (IommuCore.DeviceUseDmaApi(dev) != 0)
+            return -Errno.EBUSY;
+        if (dev.Name.Length == 0)
+        {
+            IommuCore.DeviceUnuseDmaApi(dev);
+            return -Errno.EINVAL;
+        }
+        return 0;
+    }
+}
+"));
+            test.FixedState.Sources.Add(("Nic.Remove.cs", @"using Iommu;
+
+partial class NicDriver
+{
+    public override void Remove(Device dev)
+    {
+        IommuCore.DeviceUnuseDmaApi(dev);
+    }
+}
+"));
+            test.NumberOfIncrementalIterations = 4;
+            test.NumberOfFixAllIterations = 1;
+            test.NumberOfFixAllInDocumentIterations = 2;
+            await test.RunAsync();
+            await OwnershipRules.AssertCleanAsync(test.FixedState.Sources.Select(source => source.content.ToString()).ToArray());
         }
     }
 }

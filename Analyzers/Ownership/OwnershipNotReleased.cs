@@ -29,6 +29,12 @@ namespace IommuAnalyzers.Ownership
         /// <summary>Diagnostic property: where the acquiring call starts in the file (the fix copies its arguments).</summary>
         internal const string AcquisitionProperty = "Acquisition";
 
+        /// <summary>
+        /// Diagnostic property: "true" when inserting the release is correct as such. An error return that some path
+        /// also reaches with a success value (or that returns an acquisition's own result) is not fixable by a plain insert.
+        /// </summary>
+        internal const string FixableProperty = "Fixable";
+
         internal const string InRemove = "Remove";
         internal const string OnErrorPath = "ErrorPath";
 
@@ -166,7 +172,7 @@ namespace IommuAnalyzers.Ownership
                 foreach (ProbeOwnershipFlow.Leak leak in flow.Leaks)
                 {
                     Location location = ReturnLocation(leak.ReturnedValue);
-                    Report(context, leak.Acquisition, leak.Kind, OnErrorPath, "before this error return", location);
+                    Report(context, leak.Acquisition, leak.Kind, OnErrorPath, "before this error return", location, leak.OnlyErrors);
                 }
 
                 int removeReleases = RemoveReleases();
@@ -181,16 +187,17 @@ namespace IommuAnalyzers.Ownership
                     OwnershipKind kind = OwnershipApi.AcquisitionKind(acquisition.TargetMethod, _symbols);
                     if ((removeReleases & (1 << (int)kind)) == 0)
                     {
-                        Report(context, acquisition, kind, InRemove, "in Remove", acquisition.Syntax.GetLocation());
+                        Report(context, acquisition, kind, InRemove, "in Remove", acquisition.Syntax.GetLocation(), fixable: true);
                     }
                 }
             }
 
-            private void Report(SymbolAnalysisContext context, IInvocationOperation acquisition, OwnershipKind kind, string where, string text, Location location)
+            private void Report(SymbolAnalysisContext context, IInvocationOperation acquisition, OwnershipKind kind, string where, string text, Location location, bool fixable)
             {
                 string release = OwnershipApi.ReleaseName(kind);
                 ImmutableDictionary<string, string?> properties = ImmutableDictionary<string, string?>.Empty
                     .Add(WhereProperty, where)
+                    .Add(FixableProperty, fixable ? "true" : "false")
                     .Add(ReleaseProperty, release)
                     .Add(AcquisitionProperty, acquisition.Syntax.SpanStart.ToString(CultureInfo.InvariantCulture));
                 context.ReportDiagnostic(Diagnostic.Create(

@@ -33,6 +33,9 @@ namespace IommuAnalyzers.Ownership
         private readonly Dictionary<ILocalSymbol, int> _locals = new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
         private readonly Dictionary<IOperation, int> _values = new Dictionary<IOperation, int>();
         private readonly HashSet<(int Site, IOperation Return)> _leaks = new HashSet<(int, IOperation)>();
+
+        // Returns that some path reaches with a value not known to be an error (0, unknown, or an acquisition's result).
+        private readonly HashSet<IOperation> _returnsNonError = new HashSet<IOperation>();
         private ulong _heldAtSuccess;
         private ControlFlowGraph? _graph;
 
@@ -45,12 +48,16 @@ namespace IommuAnalyzers.Ownership
         /// <summary>An acquisition still held when the method returns the error <see cref="ReturnedValue"/>.</summary>
         public readonly struct Leak
         {
-            public Leak(IInvocationOperation acquisition, OwnershipKind kind, IOperation returnedValue)
+            public Leak(IInvocationOperation acquisition, OwnershipKind kind, IOperation returnedValue, bool onlyErrors)
             {
                 Acquisition = acquisition;
                 Kind = kind;
                 ReturnedValue = returnedValue;
+                OnlyErrors = onlyErrors;
             }
+
+            /// <summary>Every path that reaches this return returns a known error: a release placed before it runs on error paths only.</summary>
+            public bool OnlyErrors { get; }
 
             public IInvocationOperation Acquisition { get; }
 
@@ -93,7 +100,7 @@ namespace IommuAnalyzers.Ownership
             {
                 foreach ((int site, IOperation returned) in flow._leaks)
                 {
-                    leaks.Add(new Leak(flow._sites[site], flow._siteKinds[site], returned));
+                    leaks.Add(new Leak(flow._sites[site], flow._siteKinds[site], returned, !flow._returnsNonError.Contains(returned)));
                 }
 
                 leaks.Sort((a, b) => a.ReturnedValue.Syntax.SpanStart != b.ReturnedValue.Syntax.SpanStart
@@ -326,6 +333,11 @@ namespace IommuAnalyzers.Ownership
         private void CheckReturn(IOperation returned, State state)
         {
             int value = ValueOf(returned);
+            if (value != NonZero)
+            {
+                _returnsNonError.Add(returned);
+            }
+
             ulong leaked;
             if (value == NonZero)
             {
