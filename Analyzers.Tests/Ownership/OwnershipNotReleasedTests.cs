@@ -243,6 +243,58 @@ class GrDriver : DeviceDriver
         }
 
         [Fact]
+        public async Task ReleaseInANestedHelperOrAFinally_DoesNotWarn()
+        {
+            const string source = @"
+using Iommu;
+
+class NicDriver : DeviceDriver
+{
+    public override int Probe(Device dev)
+    {
+        int ret = IommuCore.DeviceUseDmaApi(dev);
+        if (ret != 0)
+            return ret;
+        if (dev.Name.Length == 0)
+        {
+            Cleanup.Undo(dev);
+            return -Errno.EINVAL;
+        }
+
+        return 0;
+    }
+
+    public override void Remove(Device dev) => Cleanup.Undo(dev);
+
+    private static class Cleanup
+    {
+        public static void Undo(Device dev) => IommuCore.DeviceUnuseDmaApi(dev);
+    }
+}
+
+class TempDriver : DeviceDriver
+{
+    public override int Probe(Device dev)
+    {
+        if (IommuCore.DeviceUseDmaApi(dev) != 0)
+            return -Errno.EBUSY;
+        try
+        {
+            if (dev.Name.Length == 0)
+                return -Errno.EINVAL;
+            return 0;
+        }
+        finally
+        {
+            IommuCore.DeviceUnuseDmaApi(dev);
+        }
+    }
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
         public async Task OwnershipTakenAndGivenBackWithinProbe_DoesNotNeedRemove()
         {
             const string source = @"

@@ -137,6 +137,11 @@ namespace IommuAnalyzers.Ownership
                         {
                             calls.Add(invocation.TargetMethod.OriginalDefinition);
                         }
+                        else if (IsNestedHelper(invocation.TargetMethod))
+                        {
+                            // A nested helper type's code is not seen from here: assume it gives everything back.
+                            releases |= AllKinds;
+                        }
                     }
                 }
 
@@ -266,8 +271,28 @@ namespace IommuAnalyzers.Ownership
                 return ReleasesOf(remove);
             }
 
+            private const int AllKinds = 0xF;
+
+            private bool IsNestedHelper(IMethodSymbol method)
+            {
+                for (INamedTypeSymbol? type = method.ContainingType?.ContainingType; type != null; type = type.ContainingType)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(type, _driver))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
             private int ReleasesOf(IMethodSymbol method)
             {
+                if (IsNestedHelper(method))
+                {
+                    return AllKinds;
+                }
+
                 int mask = 0;
                 var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
                 var pending = new Stack<IMethodSymbol>();

@@ -45,9 +45,10 @@ namespace IommuAnalyzers.Ownership
         {
             var driver = (INamedTypeSymbol)context.Symbol;
 
-            // Only a concrete driver deriving straight from DeviceDriver: with a base driver of the port's own, the
-            // ownership calls may live in the base class, whose code this symbol's analysis does not see.
-            if (driver.TypeKind != TypeKind.Class || driver.IsAbstract || driver.ContainingType != null
+            // Only a concrete driver deriving straight from DeviceDriver and declaring no nested types: the ownership
+            // calls may live in a base driver of the port's own or in a nested helper, whose code this symbol's
+            // analysis does not see. Silence there is the price of never reporting a driver that does take ownership.
+            if (driver.TypeKind != TypeKind.Class || driver.IsAbstract || !driver.GetTypeMembers().IsEmpty
                 || !SymbolEqualityComparer.Default.Equals(driver.BaseType, symbols.DeviceDriver)
                 || !IommuSymbols.HasAttribute(driver, symbols.SuppressAutoClaimDmaOwnerAttribute))
             {
