@@ -126,6 +126,31 @@ static class AttachHelpers
         }
 
         [Fact]
+        public async Task NestedDriverWithoutAttribute_InsideOneWithIt_IsJudgedOnItsOwn()
+        {
+            const string source = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDeviceShared(_domain, dev);
+
+    private sealed class LegacyDriver : DeviceDriver
+    {
+        private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+        public override int Probe(Device dev) => IommuCore.AttachDevice(_domain, dev);
+        public override void Remove(Device dev) => IommuCore.DetachDevice(_domain, dev);
+    }
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
         public async Task WithoutRuntime_NothingIsReported()
         {
             var test = new Verify.Test

@@ -111,6 +111,28 @@ static class Report
         }
 
         [Fact]
+        public async Task CountPassedOnStoredOrFormatted_DoesNotWarn()
+        {
+            const string source = @"
+using System;
+using Iommu;
+
+class Stats
+{
+    private int _devices;
+
+    public void Record(IommuGroup group)
+    {
+        _devices = IommuCore.GroupDeviceCount(group);
+        Console.WriteLine($""{IommuCore.GroupDeviceCount(group)} devices"");
+        Math.Max(IommuCore.GroupDeviceCount(group), _devices);
+    }
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
         public async Task WithoutRuntime_NothingIsReported()
         {
             var test = new Verify.Test

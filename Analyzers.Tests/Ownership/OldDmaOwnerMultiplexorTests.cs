@@ -102,6 +102,23 @@ static class Vfio
         }
 
         [Fact]
+        public async Task MentionsThatAreNotCalls_DoNotWarn()
+        {
+            const string source = @"
+using System;
+using Iommu;
+
+static class Names
+{
+    public static DmaOwner Kind = DmaOwner.User;
+    public static string Name = nameof(IommuCore.DeviceSetDmaOwner);
+    public static Func<Device, DmaOwner, object?, int> Later = IommuCore.DeviceSetDmaOwner;
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
         public async Task WithoutRuntime_NothingIsReported()
         {
             var test = new Verify.Test

@@ -155,6 +155,28 @@ class PlainDriver : DeviceDriver
         }
 
         [Fact]
+        public async Task OldMultiplexorOrOnlyAReleaseCounts_AsOwnershipCalls()
+        {
+            const string source = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class OldPort : DeviceDriver
+{
+    public override int Probe(Device dev) => IommuCore.DeviceSetDmaOwner(dev, DmaOwner.User, this);
+}
+
+[SuppressAutoClaimDmaOwner]
+class ReleaseOnly : DeviceDriver
+{
+    public override int Probe(Device dev) => 0;
+    public override void Remove(Device dev) => IommuCore.GroupReleaseDmaOwner(dev.Group!);
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
         public async Task WithoutRuntime_NothingIsReported()
         {
             var test = new Verify.Test
