@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
@@ -252,6 +253,7 @@ static class VfioClose
 }
 "));
             await test.RunAsync();
+            await OwnershipRules.AssertCleanAsync(test.FixedState.Sources.Select(source => source.content.ToString()).ToArray());
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading.Tasks;
 using IommuAnalyzers.CodeFixes.Ownership;
 using IommuAnalyzers.Ownership;
@@ -440,6 +441,7 @@ partial class GrDriver
             test.NumberOfIncrementalIterations = 2;
             test.NumberOfFixAllIterations = 1;
             await test.RunAsync();
+            await OwnershipRules.AssertCleanAsync(test.FixedState.Sources.Select(source => source.content.ToString()).ToArray());
         }
     }
 }
