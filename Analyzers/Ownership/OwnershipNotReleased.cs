@@ -89,6 +89,7 @@ namespace IommuAnalyzers.Ownership
             private readonly ConcurrentDictionary<IMethodSymbol, (int Releases, List<IMethodSymbol> Calls)> _summaries =
                 new ConcurrentDictionary<IMethodSymbol, (int, List<IMethodSymbol>)>(SymbolEqualityComparer.Default);
 
+            private readonly object _gate = new object();
             private ControlFlowGraph? _probeGraph;
             private List<IInvocationOperation>? _probeAcquisitions;
 
@@ -150,7 +151,7 @@ namespace IommuAnalyzers.Ownership
                 if (acquisitions.Count > 0 && body != null && IommuSymbols.IsOverrideOf(method, _symbols.DriverProbe) && !method.IsStatic)
                 {
                     // Only a Probe that takes ownership pays for a graph; the context caches it.
-                    lock (this)
+                    lock (_gate)
                     {
                         _probeGraph = context.GetControlFlowGraph(body);
                         _probeAcquisitions = acquisitions;
@@ -162,7 +163,7 @@ namespace IommuAnalyzers.Ownership
             {
                 ControlFlowGraph? graph;
                 List<IInvocationOperation>? acquisitions;
-                lock (this)
+                lock (_gate)
                 {
                     graph = _probeGraph;
                     acquisitions = _probeAcquisitions;
