@@ -156,16 +156,15 @@ namespace IommuAnalyzers.Ownership
                 if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue != null)
                 {
                     bool whenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+                    // A branch that contradicts what the path already knows (ret is 0, yet ret != 0) is not taken.
                     State taken = state.Clone();
-                    Refine(block.BranchValue, whenTrue, taken);
-                    if (!Follow(block.ConditionalSuccessor, taken, statesPerBlock, work))
+                    if (Refine(block.BranchValue, whenTrue, taken) && !Follow(block.ConditionalSuccessor, taken, statesPerBlock, work))
                     {
                         return false;
                     }
 
                     State notTaken = state.Clone();
-                    Refine(block.BranchValue, !whenTrue, notTaken);
-                    if (!Follow(block.FallThroughSuccessor, notTaken, statesPerBlock, work))
+                    if (Refine(block.BranchValue, !whenTrue, notTaken) && !Follow(block.FallThroughSuccessor, notTaken, statesPerBlock, work))
                     {
                         return false;
                     }
@@ -503,7 +502,7 @@ namespace IommuAnalyzers.Ownership
         }
 
         // What a branch condition says about the value it tests: `x != 0`, `x == 0`, `x < 0`, `0 > x`, `x is 0`, `!(...)`.
-        private void Refine(IOperation condition, bool outcome, State state)
+        private bool Refine(IOperation condition, bool outcome, State state)
         {
             while (condition is IConversionOperation conversion && conversion.IsImplicit)
             {
@@ -513,8 +512,7 @@ namespace IommuAnalyzers.Ownership
             switch (condition)
             {
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
-                    Refine(not.Operand, !outcome, state);
-                    return;
+                    return Refine(not.Operand, !outcome, state);
                 case IBinaryOperation binary:
                     {
                         IOperation? tested;
@@ -530,26 +528,22 @@ namespace IommuAnalyzers.Ownership
                         }
                         else
                         {
-                            return;
+                            return true;
                         }
 
                         switch (kind)
                         {
                             case BinaryOperatorKind.NotEquals:
-                                Learn(tested, outcome ? NonZero : Zero, state);
-                                return;
+                                return Learn(tested, outcome ? NonZero : Zero, state);
                             case BinaryOperatorKind.Equals:
-                                Learn(tested, outcome ? Zero : NonZero, state);
-                                return;
+                                return Learn(tested, outcome ? Zero : NonZero, state);
                             case BinaryOperatorKind.LessThan:
                                 // The API returns 0 or a negative errno: "not negative" means success for its results.
-                                Learn(tested, outcome ? NonZero : ZeroIfResult, state);
-                                return;
+                                return Learn(tested, outcome ? NonZero : ZeroIfResult, state);
                             case BinaryOperatorKind.GreaterThanOrEqual:
-                                Learn(tested, outcome ? ZeroIfResult : NonZero, state);
-                                return;
+                                return Learn(tested, outcome ? ZeroIfResult : NonZero, state);
                             default:
-                                return;
+                                return true;
                         }
                     }
 
@@ -566,18 +560,22 @@ namespace IommuAnalyzers.Ownership
                         if (inner is IConstantPatternOperation constant && IsZero(constant.Value))
                         {
                             bool isZero = outcome != negated;
-                            Learn(pattern.Value, isZero ? Zero : NonZero, state);
+                            return Learn(pattern.Value, isZero ? Zero : NonZero, state);
                         }
 
-                        return;
+                        return true;
                     }
+
+                default:
+                    return true;
             }
         }
 
         // Marker for Learn: zero for an acquisition's result, nothing learnt for other values.
         private const int ZeroIfResult = -1;
 
-        private void Learn(IOperation tested, int learnt, State state)
+        // Applies what a branch says about a value; false when it contradicts what the path knows (an infeasible path).
+        private bool Learn(IOperation tested, int learnt, State state)
         {
             while (tested is IConversionOperation conversion && conversion.IsImplicit)
             {
@@ -588,12 +586,23 @@ namespace IommuAnalyzers.Ownership
             int? localIndex = tested is ILocalReferenceOperation reference && _locals.TryGetValue(reference.Local, out int index) ? index : (int?)null;
             if (learnt == ZeroIfResult)
             {
+                if (current == NonZero)
+                {
+                    // "Not negative" after "non-zero": nothing certain (it may be positive), and no contradiction.
+                    return true;
+                }
+
                 if (current < FirstResult)
                 {
-                    return;
+                    return current != NonZero;
                 }
 
                 learnt = Zero;
+            }
+
+            if ((current == Zero && learnt == NonZero) || (current == NonZero && learnt == Zero))
+            {
+                return false;
             }
 
             if (current >= FirstResult)
@@ -618,6 +627,8 @@ namespace IommuAnalyzers.Ownership
             {
                 state.Locals[localIndex.Value] = learnt;
             }
+
+            return true;
         }
 
         private static bool IsZero(IOperation operation)
