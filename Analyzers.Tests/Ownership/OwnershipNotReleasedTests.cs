@@ -315,7 +315,7 @@ class ProbeOnlyDriver : DeviceDriver
         }
 
         [Fact]
-        public async Task RemoveInheritedFromThePortsBaseDriver_AndNonDriverProbe_DoNotWarn()
+        public async Task RemoveOrCleanupInheritedFromThePortsBaseDriver_AndNonDriverProbe_DoNotWarn()
         {
             const string source = @"
 using Iommu;
@@ -333,6 +333,35 @@ class NicDriver : DmaApiDriverBase
 class NotADriver
 {
     public int Probe(Device dev) => IommuCore.DeviceUseDmaApi(dev);
+}
+
+abstract class CleanupBase : DeviceDriver
+{
+    protected static void Undo(Device dev) => IommuCore.DeviceUnuseDmaApi(dev);
+}
+
+class UsesBaseHelper : CleanupBase
+{
+    public override int Probe(Device dev)
+    {
+        if (IommuCore.DeviceUseDmaApi(dev) != 0)
+            return -Errno.EBUSY;
+        if (dev.Name.Length == 0)
+        {
+            Undo(dev);
+            return -Errno.EINVAL;
+        }
+
+        return 0;
+    }
+
+    public override void Remove(Device dev) => Undo(dev);
+}
+
+class CallsBaseRemove : DmaApiDriverBase
+{
+    public override int Probe(Device dev) => IommuCore.DeviceUseDmaApi(dev);
+    public override void Remove(Device dev) => base.Remove(dev);
 }
 ";
             await Verify.VerifyAnalyzerAsync(source);

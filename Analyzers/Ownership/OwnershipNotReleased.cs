@@ -138,9 +138,10 @@ namespace IommuAnalyzers.Ownership
                         {
                             calls.Add(invocation.TargetMethod.OriginalDefinition);
                         }
-                        else if (IsNestedHelper(invocation.TargetMethod))
+                        else if (IsNestedHelper(invocation.TargetMethod) || IsBaseDriverMember(invocation.TargetMethod))
                         {
-                            // A nested helper type's code is not seen from here: assume it gives everything back.
+                            // A nested helper type's or a base driver's code is not seen from here (base.Remove(dev),
+                            // an inherited cleanup helper): assume it gives everything back.
                             releases |= AllKinds;
                         }
                     }
@@ -287,9 +288,27 @@ namespace IommuAnalyzers.Ownership
                 return false;
             }
 
+            private bool IsBaseDriverMember(IMethodSymbol method)
+            {
+                for (INamedTypeSymbol? type = _driver.BaseType; type != null; type = type.BaseType)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(type, _symbols.DeviceDriver))
+                    {
+                        return false;
+                    }
+
+                    if (SymbolEqualityComparer.Default.Equals(type, method.ContainingType?.OriginalDefinition))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
             private int ReleasesOf(IMethodSymbol method)
             {
-                if (IsNestedHelper(method))
+                if (IsNestedHelper(method) || IsBaseDriverMember(method))
                 {
                     return AllKinds;
                 }
