@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace IommuAnalyzers
@@ -47,6 +48,12 @@ namespace IommuAnalyzers
             GroupDeviceCount = CoreMethod("GroupDeviceCount");
             DeviceSetDmaOwner = CoreMethod("DeviceSetDmaOwner");
             DeviceReleaseDmaOwner = CoreMethod("DeviceReleaseDmaOwner");
+
+            GroupMutex = IommuGroup?.GetMembers("Mutex").OfType<IPropertySymbol>().FirstOrDefault();
+            KMutexGuard = KMutex?.GetMembers("Guard").OfType<IMethodSymbol>().FirstOrDefault(m => m.Parameters.IsEmpty);
+
+            DriverProbe = DriverMethod("Probe");
+            DriverRemove = DriverMethod("Remove");
         }
 
         public Compilation Compilation { get; }
@@ -88,6 +95,16 @@ namespace IommuAnalyzers
         public IMethodSymbol? GroupDeviceCount { get; }
         public IMethodSymbol? DeviceSetDmaOwner { get; }
         public IMethodSymbol? DeviceReleaseDmaOwner { get; }
+
+        /// <summary><c>IommuGroup.Mutex</c> (the group's mutex, iommu_group->mutex).</summary>
+        public IPropertySymbol? GroupMutex { get; }
+
+        /// <summary><c>KMutex.Guard()</c>: locks, and unlocks when the guard is disposed.</summary>
+        public IMethodSymbol? KMutexGuard { get; }
+
+        // The driver callbacks (struct device_driver's probe() and remove()).
+        public IMethodSymbol? DriverProbe { get; }
+        public IMethodSymbol? DriverRemove { get; }
 
         /// <summary>The ownership model is there: drivers and the iommu core API can be recognised.</summary>
         public bool HasOwnershipModel => DeviceDriver != null && IommuCore != null;
@@ -172,6 +189,43 @@ namespace IommuAnalyzers
         public static bool IsMethod(IMethodSymbol? method, IMethodSymbol? expected)
         {
             return method != null && expected != null && SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, expected);
+        }
+
+        /// <summary>Whether <paramref name="method"/> is, or overrides (directly or not), <paramref name="virtualMethod"/>.</summary>
+        public static bool IsOverrideOf(IMethodSymbol? method, IMethodSymbol? virtualMethod)
+        {
+            if (virtualMethod == null)
+            {
+                return false;
+            }
+
+            for (IMethodSymbol? current = method; current != null; current = current.OverriddenMethod)
+            {
+                if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, virtualMethod))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private IMethodSymbol? DriverMethod(string name)
+        {
+            if (DeviceDriver == null)
+            {
+                return null;
+            }
+
+            foreach (ISymbol member in DeviceDriver.GetMembers(name))
+            {
+                if (member is IMethodSymbol method && !method.IsStatic && method.Parameters.Length == 1)
+                {
+                    return method;
+                }
+            }
+
+            return null;
         }
 
         private IMethodSymbol? CoreMethod(string name)

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading.Tasks;
 using IommuAnalyzers.CodeFixes.Ownership;
 using IommuAnalyzers.Ownership;
@@ -45,6 +46,144 @@ class Host1xClient : DeviceDriver
 }
 ";
             await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
+        public async Task SharedAttachInLambdaLocalFunctionAndHelperMethod_Warns()
+        {
+            const string source = @"
+using System;
+using Iommu;
+
+class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev)
+    {
+        Func<int> attach = () => {|#0:IommuCore.AttachDeviceShared(_domain, dev)|};
+        int Again() => {|#1:IommuCore.AttachDeviceShared(_domain, dev)|};
+        return attach() + Again() + Share(dev);
+    }
+
+    private int Share(Device dev) => {|#2:IommuCore.AttachDeviceShared(_domain, dev)|};
+
+    public override void Remove(Device dev)
+    {
+        Action detach = delegate { {|#3:IommuCore.DetachDeviceShared(_domain, dev)|}; };
+        detach();
+    }
+}
+";
+            await Verify.VerifyAnalyzerAsync(
+                source,
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(0).WithArguments("Host1xClient", "AttachDeviceShared"),
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(1).WithArguments("Host1xClient", "AttachDeviceShared"),
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(2).WithArguments("Host1xClient", "AttachDeviceShared"),
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(3).WithArguments("Host1xClient", "DetachDeviceShared"));
+        }
+
+        [Fact]
+        public async Task NestedHelperTypePassingTheDriversDevice_WarnsForTheDriver()
+        {
+            const string source = @"
+using Iommu;
+
+class Host1xClient : DeviceDriver
+{
+    private readonly Channel _channel = new Channel();
+
+    public override int Probe(Device dev) => _channel.Open(dev);
+
+    private sealed class Channel
+    {
+        private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+        public int Open(Device dev) => {|#0:IommuCore.AttachDeviceShared(_domain, dev)|};
+    }
+}
+";
+            await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim)
+                .WithLocation(0)
+                .WithArguments("Host1xClient", "AttachDeviceShared"));
+        }
+
+        [Fact]
+        public async Task DerivedDriverWithoutAttributeAnywhere_Warns()
+        {
+            const string source = @"
+using Iommu;
+
+abstract class ClientBase : DeviceDriver
+{
+}
+
+sealed class GrDriver : ClientBase
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|IOMMU0001:IommuCore.AttachDeviceShared(_domain, dev)|};
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
+        public async Task NestedTypeOfANonDriver_AndNestedDriverWithAttribute_DoNotWarn()
+        {
+            const string source = @"
+using Iommu;
+
+class Bus
+{
+    private sealed class Helper
+    {
+        public int Share(IommuDomain domain, Device dev) => IommuCore.AttachDeviceShared(domain, dev);
+    }
+
+    [SuppressAutoClaimDmaOwner]
+    private sealed class InnerDriver : DeviceDriver
+    {
+        private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+        public override int Probe(Device dev) => IommuCore.AttachDeviceShared(_domain, dev);
+    }
+}
+";
+            await Verify.VerifyAnalyzerAsync(source);
+        }
+
+        [Fact]
+        public async Task Fix_FromANestedHelper_AnnotatesTheEnclosingDriver()
+        {
+            const string source = @"
+using Iommu;
+
+class Host1xClient : DeviceDriver
+{
+    public override int Probe(Device dev) => Channel.Open(dev);
+
+    private static class Channel
+    {
+        public static int Open(Device dev) => {|IOMMU0001:IommuCore.AttachDeviceShared(new IommuDomain(IommuDomainType.Unmanaged), dev)|};
+    }
+}
+";
+            const string fixedSource = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class Host1xClient : DeviceDriver
+{
+    public override int Probe(Device dev) => Channel.Open(dev);
+
+    private static class Channel
+    {
+        public static int Open(Device dev) => IommuCore.AttachDeviceShared(new IommuDomain(IommuDomainType.Unmanaged), dev);
+    }
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
         }
 
         [Fact]
@@ -302,6 +441,7 @@ partial class GrDriver
             test.NumberOfIncrementalIterations = 2;
             test.NumberOfFixAllIterations = 1;
             await test.RunAsync();
+            await OwnershipRules.AssertCleanAsync(test.FixedState.Sources.Select(source => source.content.ToString()).ToArray());
         }
     }
 }

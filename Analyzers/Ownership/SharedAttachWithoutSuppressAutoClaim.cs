@@ -8,7 +8,9 @@ namespace IommuAnalyzers.Ownership
     /// <summary>
     /// IOMMU0001: a driver calls <c>AttachDeviceShared</c>/<c>DetachDeviceShared</c> but does not declare
     /// <c>[SuppressAutoClaimDmaOwner]</c>. The driver core then auto-claims the group for the DMA API before probe
-    /// (really_probe()), so the shared attach finds the group owned and fails with -EBUSY (and WARNs).
+    /// (really_probe()), so the shared attach finds the group owned and fails with -EBUSY (and WARNs). The driver's
+    /// code includes its lambdas, local functions, helper methods and nested helper types (they act on the devices the
+    /// driver was given); code in a class that is not a driver says nothing about any driver and stays silent.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SharedAttachWithoutSuppressAutoClaimAnalyzer : DiagnosticAnalyzer
