@@ -8,13 +8,16 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source_dir="$root/Samples/LegacyPort"
-# Beside the original, so that the project's relative references still resolve.
+# Beside the original, so that its nuget.config finds the same local feed.
 work="$root/Samples/LegacyPort.Refactored"
+# The port installs the package from artifacts/packages: build it (the package project packs on build).
+dotnet build "$root/Analyzers.Package/IommuAnalyzers.Package.csproj" -c Release -nologo -v:q
 logs="$(mktemp -d)"
 
 rm -rf "$work"
 mkdir -p "$work"
-cp "$source_dir"/*.cs "$source_dir"/LegacyPort.csproj "$work"/
+cp "$source_dir"/*.cs "$source_dir"/LegacyPort.csproj "$source_dir"/nuget.config "$source_dir"/Directory.Build.props "$work"/
+rm -rf "$source_dir/packages" "$source_dir/obj" "$source_dir/bin"
 
 dotnet build "$source_dir/LegacyPort.csproj" -nologo -v:q
 dotnet run --project "$source_dir/LegacyPort.csproj" --no-build > "$logs/before.txt"
@@ -23,10 +26,11 @@ dotnet build "$work/LegacyPort.csproj" -nologo -v:q 2>&1 | grep -E "warning IOMM
 echo "IOMMU diagnostics before the refactor: $(wc -l < "$logs/diagnostics-before.txt")"
 
 # The one command (README): every IOMMU fix, Fix All over the whole project.
-dotnet format analyzers "$work/LegacyPort.csproj" --diagnostics IOMMU0001 IOMMU0002 IOMMU0003 IOMMU0004 IOMMU0005 IOMMU0006 IOMMU0100 IOMMU0101 IOMMU0104 --severity info -v:m
+rules=(IOMMU0001 IOMMU0002 IOMMU0003 IOMMU0004 IOMMU0005 IOMMU0006 IOMMU0007 IOMMU0100 IOMMU0101 IOMMU0102 IOMMU0103 IOMMU0104 IOMMU0105 IOMMU0106)
+dotnet format analyzers "$work/LegacyPort.csproj" --diagnostics "${rules[@]}" --severity info -v:m
 
 # Nothing fixable is left: a second run must want no change.
-if ! dotnet format analyzers "$work/LegacyPort.csproj" --severity info --verify-no-changes -v:m; then
+if ! dotnet format analyzers "$work/LegacyPort.csproj" --diagnostics "${rules[@]}" --severity info --verify-no-changes -v:m; then
   echo "dotnet format still finds IOMMU fixes to apply after the refactor" >&2
   exit 1
 fi
