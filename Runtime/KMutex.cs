@@ -20,6 +20,7 @@ namespace Iommu
 
         /// <summary>Takes the mutex, waiting while another thread holds it (<c>mutex_lock()</c>).</summary>
         /// <exception cref="LockRecursionException">The calling thread already holds it.</exception>
+        [AcquiresLock(nameof(_gate))]
         public void Lock()
         {
             if (Monitor.IsEntered(_gate))
@@ -45,6 +46,8 @@ namespace Iommu
 
         /// <summary>Releases the mutex (<c>mutex_unlock()</c>).</summary>
         /// <exception cref="SynchronizationLockException">The calling thread does not hold it.</exception>
+        [ReleasesLock(nameof(_gate))]
+        [NoLockAnalysis] // refuses (throws) when the caller does not hold it: a run-time check the static rules cannot follow
         public void Unlock()
         {
             if (!Monitor.IsEntered(_gate))
@@ -57,6 +60,7 @@ namespace Iommu
 
         /// <summary>Takes the mutex and returns a guard that releases it when disposed (<c>guard(mutex)</c>).</summary>
         /// <example><code>using var _ = group.Mutex.Guard();</code></example>
+        [AcquiresLock("this")]
         public MutexGuard Guard()
         {
             Lock();
@@ -85,6 +89,7 @@ namespace Iommu
         }
 
         /// <summary>Releases the mutex; a second call does nothing.</summary>
+        [NoLockAnalysis] // the guard's own bookkeeping: which mutex it still holds is known only at run time
         public void Dispose()
         {
             KMutex? mutex = _mutex;

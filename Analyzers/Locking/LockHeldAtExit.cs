@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using IommuAnalyzers.Flow;
+using Microsoft.CodeAnalysis;
+
+namespace IommuAnalyzers.Locking
+{
+    /// <summary>
+    /// IOMMU0101: a lock taken in the body is still held, on every path reaching it, at a return, a throw or the end
+    /// of the body (the classic missing mutex_unlock() on an error path). Locks the body may keep by contract
+    /// (<c>[RequiresLock]</c>, <c>[AcquiresLock]</c>) are not reported; nor are locks held on some paths only, which
+    /// IOMMU0105 reports once where the paths joined (so a divergence does not cascade into every exit).
+    /// </summary>
+    internal static class LockHeldAtExitRule
+    {
+        public static readonly DiagnosticDescriptor Rule = new DiagnosticDescriptor(
+            RuleIdentifiers.LockHeldAtExit,
+            title: "Lock still held at an exit",
+            messageFormat: "Lock '{0}' taken at {1} is still held at this {2}",
+            RuleCategories.Locking,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Every path out of a method must give back the locks it took, unless the method says otherwise with [AcquiresLock]; a lock leaked on an early return blocks every later user of it.",
+            helpLinkUri: RuleIdentifiers.GetHelpUri(RuleIdentifiers.LockHeldAtExit));
+
+        public static void Check(LockRuleContext context)
+        {
+            foreach (LockEvent e in context.Result.Events)
+            {
+                if (e.Kind != LockEventKind.Exit)
+                {
+                    continue;
+                }
+
+                foreach (HeldLock held in e.State.Locks)
+                {
+                    if (!held.OnAllPaths || context.Result.HeldAtExitByContract.Contains(held.Path))
+                    {
+                        continue;
+                    }
+
+                    ImmutableDictionary<string, string?> properties = context.FixProperties(held.Path, held.Kind, e.Location)
+                        .SetItem(LockDiagnosticProperties.ExitKind, e.ExitKind.ToString());
+                    context.Report(Diagnostic.Create(Rule, e.Location, properties, held.Path.ToString(), LockRuleContext.Where(held), ExitText(e.ExitKind)));
+                }
+            }
+        }
+
+        private static string ExitText(LockExitKind kind) => kind switch
+        {
+            LockExitKind.Return => "return",
+            LockExitKind.Throw => "throw",
+            _ => "end of the method",
+        };
+    }
+}
