@@ -64,17 +64,17 @@ namespace IommuAnalyzers.Tests.Flow
             return new FlowHarness(LockFlowAnalysis.Analyze(graph, owner, context, CancellationToken.None), source);
         }
 
-        /// <summary>The lock state just before each access of a guarded member, in source order, as "member@line: {locks}".</summary>
+        /// <summary>The lock state just before each access of a guarded member, in source order, as "member: {locks}".</summary>
         public IReadOnlyList<string> AccessStates() => Events(LockEventKind.GuardedAccess)
-            .Select(e => e.Member!.Name + "@" + Line(e.Location) + ": " + e.State)
+            .Select(e => e.Member!.Name + ": " + e.State)
             .ToList();
 
-        /// <summary>The state at each exit, as "Kind@line: {locks}".</summary>
+        /// <summary>The state at each exit, in source order, as "Kind: {locks}".</summary>
         public IReadOnlyList<string> ExitStates() => Events(LockEventKind.Exit)
-            .Select(e => e.ExitKind + "@" + Line(e.Location) + ": " + e.State)
+            .Select(e => e.ExitKind + ": " + e.State)
             .ToList();
 
-        public IReadOnlyList<string> Joins() => Events(LockEventKind.Join).Select(e => e.Lock + "@" + Line(e.Location)).ToList();
+        public IReadOnlyList<string> Joins() => Events(LockEventKind.Join).Select(e => e.Lock + " at '" + e.Location.SourceTree!.GetText().ToString(e.Location.SourceSpan) + "'").ToList();
 
         public IEnumerable<LockEvent> Events(LockEventKind kind) =>
             Result.Events.Where(e => e.Kind == kind).OrderBy(e => e.Location.SourceSpan.Start);

@@ -408,7 +408,7 @@ namespace IommuAnalyzers.Flow
                         LockPath? path = expression.Bind(receiver, _ => null);
                         if (path != null)
                         {
-                            Add(new LockEvent(LockEventKind.GuardedAccess, reference.Syntax.GetLocation(), state, reference, path, expression.Kind, member) { IsWrite = IsWrite(reference) });
+                            Add(new LockEvent(LockEventKind.GuardedAccess, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member) { IsWrite = IsWrite(reference) });
                         }
                     }
 
@@ -419,7 +419,7 @@ namespace IommuAnalyzers.Flow
                             LockPath? path = expression.Bind(receiver, _ => null);
                             if (path != null)
                             {
-                                Add(new LockEvent(LockEventKind.RequiredLock, reference.Syntax.GetLocation(), state, reference, path, expression.Kind, member));
+                                Add(new LockEvent(LockEventKind.RequiredLock, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member));
                             }
                         }
                     }
@@ -574,7 +574,7 @@ namespace IommuAnalyzers.Flow
                     LockPath? path = expression.Bind(receiver, parameter => ArgumentPath(arguments, parameter));
                     if (path != null)
                     {
-                        Add(new LockEvent(LockEventKind.RequiredLock, call.Syntax.GetLocation(), state, call, path, expression.Kind, method));
+                        Add(new LockEvent(LockEventKind.RequiredLock, call.Syntax.GetLocation(), AtSite(state, call), call, path, expression.Kind, method));
                     }
                 }
 
@@ -583,7 +583,7 @@ namespace IommuAnalyzers.Flow
                     LockPath? path = expression.Bind(receiver, parameter => ArgumentPath(arguments, parameter));
                     if (path != null)
                     {
-                        Add(new LockEvent(LockEventKind.ExcludedLock, call.Syntax.GetLocation(), state, call, path, expression.Kind, method));
+                        Add(new LockEvent(LockEventKind.ExcludedLock, call.Syntax.GetLocation(), AtSite(state, call), call, path, expression.Kind, method));
                     }
                 }
             }
@@ -692,6 +692,34 @@ namespace IommuAnalyzers.Flow
 
             private void Add(LockEvent lockEvent) => _events?.Add(lockEvent);
 
+            // Several edges can leave through one statement (the end of the body after an if without else): one event per state.
+            private void AddExit(LockEvent exit)
+            {
+                foreach (LockEvent seen in _events!)
+                {
+                    if (seen.Kind == LockEventKind.Exit && seen.Location == exit.Location && seen.State.Equals(exit.State))
+                    {
+                        return;
+                    }
+                }
+
+                Add(exit);
+            }
+
+            /// <summary>The state at a site, with the lock of an enclosing un-lowered <c>lock</c> statement (see <see cref="OperationPaths.ScopedLocks"/>).</summary>
+            private LockState AtSite(LockState state, IOperation operation)
+            {
+                foreach ((Microsoft.CodeAnalysis.Text.TextSpan span, LockPath path, LockKind kind, Location site) in _paths.ScopedLocks)
+                {
+                    if (span.Contains(operation.Syntax.Span) && state.IsNotHeld(path))
+                    {
+                        state = state.Acquire(path, kind, site);
+                    }
+                }
+
+                return state;
+            }
+
             // ---- edges ----
 
             private readonly struct Flow
@@ -761,7 +789,7 @@ namespace IommuAnalyzers.Flow
                     if (replay)
                     {
                         LockExitKind kind = Exits.Locate(source, branch, conditionValue, out Location location);
-                        Add(new LockEvent(LockEventKind.Exit, location, current, source.BranchValue, null, LockKind.Monitor, null) { ExitKind = kind });
+                        AddExit(new LockEvent(LockEventKind.Exit, location, current, source.BranchValue, null, LockKind.Monitor, null) { ExitKind = kind });
                     }
 
                     return true;
@@ -806,7 +834,7 @@ namespace IommuAnalyzers.Flow
                 if (replay)
                 {
                     LockExitKind kind = Exits.Locate(source, branch, null, out Location location);
-                    Add(new LockEvent(LockEventKind.Exit, location, current, source.BranchValue, null, LockKind.Monitor, null) { ExitKind = kind });
+                    AddExit(new LockEvent(LockEventKind.Exit, location, current, source.BranchValue, null, LockKind.Monitor, null) { ExitKind = kind });
                 }
 
                 return true;

@@ -21,6 +21,7 @@ namespace IommuAnalyzers.Flow
 
         public OperationPaths(ControlFlowGraph graph, LockFlowContext context)
         {
+            ScopedLocks = new List<(Microsoft.CodeAnalysis.Text.TextSpan Span, LockPath Path, LockKind Kind, Location Site)>();
             _context = context;
             var stack = new Stack<IOperation>();
             foreach (BasicBlock block in graph.Blocks)
@@ -51,6 +52,12 @@ namespace IommuAnalyzers.Flow
                 }
             }
         }
+
+        /// <summary>
+        /// <c>lock</c> statements the graph did not lower (Roslyn 4.14 leaves a <c>lock</c> on a System.Threading.Lock as an
+        /// invalid operation when nullable analysis is on): their lock counts as held for everything inside their body.
+        /// </summary>
+        public List<(Microsoft.CodeAnalysis.Text.TextSpan Span, LockPath Path, LockKind Kind, Location Site)> ScopedLocks { get; }
 
         /// <summary>The canonical path of the object <paramref name="operation"/> evaluates to, or null.</summary>
         public LockPath? PathOf(IOperation? operation) => PathOf(operation, 0);
@@ -142,6 +149,20 @@ namespace IommuAnalyzers.Flow
         {
             switch (operation)
             {
+                case IInvalidOperation invalid when invalid.Parent is IExpressionStatementOperation statement &&
+                    statement.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax lockStatement:
+                    foreach (IOperation child in invalid.ChildOperations)
+                    {
+                        if (PathOf(child) is LockPath path)
+                        {
+                            LockKind kind = _context.IsType(child.Type, _context.Symbols.SystemThreadingLock) ? LockKind.ThreadingLock : LockKind.Monitor;
+                            ScopedLocks.Add((lockStatement.Statement.Span, path, kind, lockStatement.Expression.GetLocation()));
+                        }
+
+                        break;
+                    }
+
+                    break;
                 case IFlowCaptureOperation capture:
                     // A capture assigned on several branches (a ?: b) names one path only if every branch agrees.
                     if (_captures.TryGetValue(capture.Id, out IOperation? previous))
