@@ -38,14 +38,14 @@ namespace IommuAnalyzers.Tests.Locking
             string members = @"int F(Device dev, bool c)
     {
         var group = dev.Group;
-        group.Mutex.Lock();
+        {|#1:group.Mutex.Lock()|};
         if (c)
             {|#0:return -16;|}
         group.Mutex.Unlock();
         return 0;
     }";
             int line = LockTestSource.LineOf(LockTestSource.Class(members), "group.Mutex.Lock()");
-            await LockTestSource.VerifyMembersAsync(members, Verify.Diagnostic(LockHeldAtExitRule.Rule).WithLocation(0).WithArguments("dev.Group.Mutex", "line " + line, "return"));
+            await LockTestSource.VerifyMembersAsync(members, Verify.Diagnostic(LockHeldAtExitRule.Rule).WithLocation(0).WithLocation(1).WithArguments("dev.Group.Mutex", "line " + line, "return"));
         }
 
         [Fact]

@@ -31,9 +31,9 @@ namespace IommuAnalyzers.Tests.Locking
         public async Task Message_NamesTheLock_AndLaterRulesStaySilentAboutIt()
         {
             await LockTestSource.VerifyMembersAsync(
-                @"int F(IommuGroup g, bool c) { if (c) g.Mutex.Lock(); {|#0:g.Owner = null;|} g.Mutex.Unlock(); g.Mutex.Lock(); {|#1:return 0;|} }",
+                @"int F(IommuGroup g, bool c) { if (c) g.Mutex.Lock(); {|#0:g.Owner = null;|} g.Mutex.Unlock(); {|#2:g.Mutex.Lock()|}; {|#1:return 0;|} }",
                 Verify.Diagnostic(LockHeldOnSomePathsRule.Rule).WithLocation(0).WithArguments("g.Mutex"),
-                Verify.Diagnostic(LockHeldAtExitRule.Rule).WithLocation(1).WithArguments("g.Mutex", "line " + LockTestSource.FirstMemberLine, "return"));
+                Verify.Diagnostic(LockHeldAtExitRule.Rule).WithLocation(1).WithLocation(2).WithArguments("g.Mutex", "line " + LockTestSource.FirstMemberLine, "return"));
         }
 
         [Fact]

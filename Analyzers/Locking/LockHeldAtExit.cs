@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using IommuAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace IommuAnalyzers.Locking
 {
@@ -40,9 +41,49 @@ namespace IommuAnalyzers.Locking
 
                     ImmutableDictionary<string, string?> properties = context.FixProperties(held.Path, held.Kind, e.Location)
                         .SetItem(LockDiagnosticProperties.ExitKind, e.ExitKind.ToString());
-                    context.Report(Diagnostic.Create(Rule, e.Location, properties, held.Path.ToString(), LockRuleContext.Where(held), ExitText(e.ExitKind)));
+
+                    // The fixes release the lock the way it was taken: the acquiring call's own receiver text
+                    // (group.Mutex, not the canonical dev.Group.Mutex), and its location as the additional location.
+                    string? acquiredAs = AcquiringExpressionText(held.AcquiredAt);
+                    if (acquiredAs != null)
+                    {
+                        properties = properties.SetItem(LockDiagnosticProperties.LockExpression, acquiredAs);
+                    }
+
+                    Location[] additional = held.AcquiredAt != null ? new[] { held.AcquiredAt } : System.Array.Empty<Location>();
+                    context.Report(Diagnostic.Create(Rule, e.Location, additional, properties, held.Path.ToString(), LockRuleContext.Where(held), ExitText(e.ExitKind)));
                 }
             }
+        }
+
+        private static string? AcquiringExpressionText(Location? acquiredAt)
+        {
+            if (acquiredAt?.SourceTree == null || !acquiredAt.SourceTree.TryGetRoot(out SyntaxNode? root))
+            {
+                return null;
+            }
+
+            SyntaxNode node = root.FindNode(acquiredAt.SourceSpan, getInnermostNodeForTie: true);
+            // Only the lock primitives name their lock syntactically: m.Lock(), m.Guard(), m.TryLock(), l.Enter(),
+            // Monitor.Enter(o); an [AcquiresLock] helper's arguments do not.
+            if (!(node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation))
+            {
+                return null;
+            }
+
+            string name = access.Name.Identifier.ValueText;
+            int arguments = invocation.ArgumentList.Arguments.Count;
+            if (arguments == 0 && (name == "Lock" || name == "Guard" || name == "TryLock" || name == "Enter" || name == "EnterScope" || name == "TryEnter"))
+            {
+                return access.Expression.ToString();
+            }
+
+            if (arguments > 0 && (name == "Enter" || name == "TryEnter") && access.Expression.ToString().EndsWith("Monitor", System.StringComparison.Ordinal))
+            {
+                return invocation.ArgumentList.Arguments[0].Expression.ToString();
+            }
+
+            return null;
         }
 
         private static string ExitText(LockExitKind kind) => kind switch
