@@ -19,6 +19,7 @@ namespace IommuAnalyzers.Tests.Locking
         [InlineData(@"void F(IommuGroup g) { if (!g.Mutex.TryLock()) { {|IOMMU0100:g.OwnerCount|} = 0; return; } g.Mutex.Unlock(); }")]
         [InlineData(@"void F(Port other) { using (_mutex.Guard()) { {|IOMMU0100:other._count|}++; } }")]
         [InlineData(@"void F(IommuGroup g) { Local(); void Local() { {|IOMMU0100:g.Devices|}.Clear(); } }")]
+        [InlineData(@"[GuardedBy(""this"")] private int _self; void F() { lock (_gate) { {|IOMMU0100:_self|}++; } }")]
         public Task Positive(string members) => LockTestSource.VerifyMembersAsync(members);
 
         [Theory]
@@ -33,6 +34,7 @@ namespace IommuAnalyzers.Tests.Locking
         [InlineData(@"void F() { using (Registry.Lock.Guard()) { Registry.Count++; } }")]
         [InlineData(@"void F() { using (_lock.EnterScope()) { _lockCount++; } lock (_lock) { _lockCount--; } }")]
         [InlineData(@"int F(IommuGroup g) { g.Mutex.Lock(); try { return g.OwnerCount; } finally { g.Mutex.Unlock(); } }")]
+        [InlineData(@"[GuardedBy(""this"")] private int _self; void F() { lock (this) { _self++; } }")]
         public Task Negative(string members) => LockTestSource.VerifyMembersAsync(members);
 
         [Fact]

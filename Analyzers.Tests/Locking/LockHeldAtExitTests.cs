@@ -45,7 +45,7 @@ namespace IommuAnalyzers.Tests.Locking
         return 0;
     }";
             int line = LockTestSource.LineOf(LockTestSource.Class(members), "group.Mutex.Lock()");
-            await LockTestSource.VerifyMembersAsync(members, Verify.Diagnostic(LockHeldAtExitRule.Rule).WithLocation(0).WithLocation(1).WithArguments("dev.Group.Mutex", "line " + line, "return"));
+            await LockTestSource.VerifyMembersAsync(members, Verify.Diagnostic(LockHeldAtExitRule.Rule).WithLocation(0).WithLocation(1).WithArguments("dev.Group.Mutex", "line " + line, "this return"));
         }
 
         [Fact]

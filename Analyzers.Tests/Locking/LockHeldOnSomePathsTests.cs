@@ -33,7 +33,7 @@ namespace IommuAnalyzers.Tests.Locking
             await LockTestSource.VerifyMembersAsync(
                 @"int F(IommuGroup g, bool c) { if (c) g.Mutex.Lock(); {|#0:g.Owner = null;|} g.Mutex.Unlock(); {|#2:g.Mutex.Lock()|}; {|#1:return 0;|} }",
                 Verify.Diagnostic(LockHeldOnSomePathsRule.Rule).WithLocation(0).WithArguments("g.Mutex"),
-                Verify.Diagnostic(LockHeldAtExitRule.Rule).WithLocation(1).WithLocation(2).WithArguments("g.Mutex", "line " + LockTestSource.FirstMemberLine, "return"));
+                Verify.Diagnostic(LockHeldAtExitRule.Rule).WithLocation(1).WithLocation(2).WithArguments("g.Mutex", "line " + LockTestSource.FirstMemberLine, "this return"));
         }
 
         [Fact]

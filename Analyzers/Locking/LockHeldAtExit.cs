@@ -16,7 +16,7 @@ namespace IommuAnalyzers.Locking
         public static readonly DiagnosticDescriptor Rule = new DiagnosticDescriptor(
             RuleIdentifiers.LockHeldAtExit,
             title: "Lock still held at an exit",
-            messageFormat: "Lock '{0}' taken at {1} is still held at this {2}",
+            messageFormat: "Lock '{0}' taken at {1} is still held at {2}",
             RuleCategories.Locking,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
@@ -88,9 +88,9 @@ namespace IommuAnalyzers.Locking
 
         private static string ExitText(LockExitKind kind) => kind switch
         {
-            LockExitKind.Return => "return",
-            LockExitKind.Throw => "throw",
-            _ => "end of the method",
+            LockExitKind.Return => "this return",
+            LockExitKind.Throw => "this throw",
+            _ => "the end of the method",
         };
     }
 }
