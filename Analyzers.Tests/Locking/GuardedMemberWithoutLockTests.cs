@@ -20,6 +20,8 @@ namespace IommuAnalyzers.Tests.Locking
         [InlineData(@"void F(Port other) { using (_mutex.Guard()) { {|IOMMU0100:other._count|}++; } }")]
         [InlineData(@"void F(IommuGroup g) { Local(); void Local() { {|IOMMU0100:g.Devices|}.Clear(); } }")]
         [InlineData(@"[GuardedBy(""this"")] private int _self; void F() { lock (_gate) { {|IOMMU0100:_self|}++; } }")]
+        [InlineData(@"private int P => {|IOMMU0100:_count|};")]
+        [InlineData(@"private int Q { get { return {|IOMMU0100:_count|}; } set { {|IOMMU0100:_count|} = value; } }")]
         public Task Positive(string members) => LockTestSource.VerifyMembersAsync(members);
 
         [Theory]

@@ -80,7 +80,7 @@ namespace IommuAnalyzers.Flow
 
         public LockExitKind ExitKind { get; internal set; }
 
-        /// <summary>For a join: the syntax of the exits' or statements' first operation, for fixes; otherwise the event's operation syntax.</summary>
+        /// <summary>The syntax of <see cref="Operation"/>, when there is one.</summary>
         public SyntaxNode? Syntax => Operation?.Syntax;
     }
 

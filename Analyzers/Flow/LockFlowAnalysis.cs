@@ -42,6 +42,7 @@ namespace IommuAnalyzers.Flow
             private List<LockEvent>? _events;
             private ExitLocator? _exits;
             private int _budget;
+            private bool _exhausted;
 
             public BodyAnalysis(ControlFlowGraph graph, ISymbol owner, LockFlowContext context, CancellationToken cancellationToken)
             {
@@ -839,8 +840,6 @@ namespace IommuAnalyzers.Flow
 
                 return true;
             }
-
-            private bool _exhausted;
 
             /// <summary>The state after running a finally region from <paramref name="input"/>; null when no path leaves it (or the budget ran out).</summary>
             private LockState? ApplyFinally(ControlFlowRegion region, LockState input, bool replay)

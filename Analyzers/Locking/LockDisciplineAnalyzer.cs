@@ -56,8 +56,10 @@ namespace IommuAnalyzers.Locking
                 // The blocks of a method hang under one IMethodBodyOperation / IConstructorBodyOperation (body, expression
                 // body, constructor initializer); its graph covers them all. Field initializers and attribute arguments
                 // have no lock flow.
+                // An expression-bodied property's getter comes as a parentless block.
                 IOperation root = block.Parent ?? block;
-                if (!(root is IMethodBodyOperation || root is IConstructorBodyOperation) || root == analysed || block.SemanticModel == null)
+                bool body = root is IMethodBodyOperation || root is IConstructorBodyOperation || (root is IBlockOperation && owner is IMethodSymbol);
+                if (!body || root == analysed || block.SemanticModel == null)
                 {
                     continue;
                 }
