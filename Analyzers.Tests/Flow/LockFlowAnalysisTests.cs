@@ -479,5 +479,23 @@ class Port { void F(IommuGroup g) { for (int i = 0; i < 3; i++) { g.Mutex.Lock()
             Assert.ThrowsAny<OperationCanceledException>(() => LockFlowAnalysis.Analyze(graph, model.GetDeclaredSymbol(method)!, context, cancelled.Token));
             Assert.True(LockFlowAnalysis.Analyze(graph, model.GetDeclaredSymbol(method)!, context, CancellationToken.None).IsComplete);
         }
+
+        [Fact]
+        public void LargeBody_WithManyBranchesAndLoops_ReachesTheFixedPointWithinItsBound()
+        {
+            var body = new System.Text.StringBuilder();
+            for (int i = 0; i < 150; i++)
+            {
+                body.Append("        if (k == " + i + ") { g.Mutex.Lock(); g.OwnerCount += " + i + "; g.Mutex.Unlock(); }\n");
+                body.Append("        for (int j" + i + " = 0; j" + i + " < k; j" + i + "++) { if (j" + i + " == 3) continue; using (g.Mutex.Guard()) { g.Owner = null; } }\n");
+            }
+
+            FlowHarness h = FlowHarness.Analyze(Port("    void F(IommuGroup g, int k)\n    {\n" + body + "    }"), "F");
+
+            Assert.True(h.Result.IsComplete);
+            Assert.Equal(300, h.AccessStates().Count);
+            Assert.All(h.AccessStates(), state => Assert.EndsWith("{g.Mutex}", state));
+            Assert.Empty(h.Joins());
+        }
     }
 }
