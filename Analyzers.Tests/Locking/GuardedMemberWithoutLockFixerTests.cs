@@ -59,6 +59,22 @@ namespace IommuAnalyzers.Tests.Locking
     }");
 
         [Fact]
+        public Task Wrap_NamesTheLockAsTheCodeDoes_ThroughTheAlias() => Wrap(
+            @"    void F(Device dev)
+    {
+        var grp = dev.Group!;
+        {|IOMMU0100:grp.OwnerCount|}++;
+    }",
+            @"    void F(Device dev)
+    {
+        var grp = dev.Group!;
+        using (grp.Mutex.Guard())
+        {
+            grp.OwnerCount++;
+        }
+    }");
+
+        [Fact]
         public Task Wrap_MonitorLock_UsesTheLockStatement() => Wrap(
             @"    void F()
     {

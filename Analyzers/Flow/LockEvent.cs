@@ -80,6 +80,12 @@ namespace IommuAnalyzers.Flow
 
         public LockExitKind ExitKind { get; internal set; }
 
+        /// <summary>
+        /// The lock as the code at this site names it (the receiver or argument as written, then the lock's members),
+        /// when that is a simple path; null otherwise. Fixes prefer it to the canonical <see cref="Lock"/>.
+        /// </summary>
+        public string? LockText { get; internal set; }
+
         /// <summary>The syntax of <see cref="Operation"/>, when there is one.</summary>
         public SyntaxNode? Syntax => Operation?.Syntax;
     }

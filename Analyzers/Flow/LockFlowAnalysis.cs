@@ -409,7 +409,11 @@ namespace IommuAnalyzers.Flow
                         LockPath? path = expression.Bind(receiver, _ => null);
                         if (path != null)
                         {
-                            Add(new LockEvent(LockEventKind.GuardedAccess, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member) { IsWrite = IsWrite(reference) });
+                            Add(new LockEvent(LockEventKind.GuardedAccess, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member)
+                            {
+                                IsWrite = IsWrite(reference),
+                                LockText = LockTextAt(expression, instance, null),
+                            });
                         }
                     }
 
@@ -420,7 +424,7 @@ namespace IommuAnalyzers.Flow
                             LockPath? path = expression.Bind(receiver, _ => null);
                             if (path != null)
                             {
-                                Add(new LockEvent(LockEventKind.RequiredLock, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member));
+                                Add(new LockEvent(LockEventKind.RequiredLock, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member) { LockText = LockTextAt(expression, instance, null) });
                             }
                         }
                     }
@@ -575,7 +579,10 @@ namespace IommuAnalyzers.Flow
                     LockPath? path = expression.Bind(receiver, parameter => ArgumentPath(arguments, parameter));
                     if (path != null)
                     {
-                        Add(new LockEvent(LockEventKind.RequiredLock, call.Syntax.GetLocation(), AtSite(state, call), call, path, expression.Kind, method));
+                        Add(new LockEvent(LockEventKind.RequiredLock, call.Syntax.GetLocation(), AtSite(state, call), call, path, expression.Kind, method)
+                        {
+                            LockText = LockTextAt(expression, (call as IInvocationOperation)?.Instance, arguments),
+                        });
                     }
                 }
 
@@ -587,6 +594,81 @@ namespace IommuAnalyzers.Flow
                         Add(new LockEvent(LockEventKind.ExcludedLock, call.Syntax.GetLocation(), AtSite(state, call), call, path, expression.Kind, method));
                     }
                 }
+            }
+
+            /// <summary>
+            /// The lock as this site's own code names it: the receiver or argument as written, followed by the lock
+            /// expression's members (<c>group.Mutex</c> where the canonical path is <c>dev.Group.Mutex</c>). Only for
+            /// simple receivers (names, member accesses, <c>this</c>, <c>x!</c>), so appending members keeps the meaning.
+            /// </summary>
+            private static string? LockTextAt(LockExpression expression, IOperation? instance, ImmutableArray<IArgumentOperation>? arguments)
+            {
+                string? root;
+                switch (expression.Root)
+                {
+                    case LockExpressionRoot.Receiver:
+                        if (instance == null)
+                        {
+                            return null;
+                        }
+
+                        root = instance.IsImplicit && instance is IInstanceReferenceOperation ? string.Empty : SimpleText(instance.Syntax);
+                        break;
+                    case LockExpressionRoot.Parameter when arguments != null && expression.Parameter != null:
+                        root = null;
+                        foreach (IArgumentOperation argument in arguments.Value)
+                        {
+                            if (argument.Parameter != null && argument.Parameter.Ordinal == expression.Parameter.Ordinal && !argument.IsImplicit)
+                            {
+                                root = SimpleText(argument.Value.Syntax);
+                            }
+                        }
+
+                        break;
+                    default:
+                        return null;
+                }
+
+                if (root == null)
+                {
+                    return null;
+                }
+
+                var text = new System.Text.StringBuilder(root);
+                foreach (ISymbol member in expression.Members)
+                {
+                    if (text.Length > 0)
+                    {
+                        text.Append('.');
+                    }
+
+                    text.Append(member.Name);
+                }
+
+                return text.Length == 0 ? "this" : text.ToString();
+            }
+
+            private static string? SimpleText(SyntaxNode syntax)
+            {
+                for (SyntaxNode? node = syntax; node != null;)
+                {
+                    switch (node)
+                    {
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax _:
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.ThisExpressionSyntax _:
+                            return syntax.ToString();
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access when access.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SimpleMemberAccessExpression):
+                            node = access.Expression;
+                            continue;
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.PostfixUnaryExpressionSyntax suppress when suppress.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SuppressNullableWarningExpression):
+                            node = suppress.Operand;
+                            continue;
+                        default:
+                            return null;
+                    }
+                }
+
+                return null;
             }
 
             private LockPath? ArgumentPath(ImmutableArray<IArgumentOperation> arguments, IParameterSymbol parameter)

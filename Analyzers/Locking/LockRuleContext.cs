@@ -46,10 +46,10 @@ namespace IommuAnalyzers.Locking
         public void Report(Diagnostic diagnostic) => _report(diagnostic);
 
         /// <summary>The properties a wrap-in-lock / add-[RequiresLock] fix needs for <paramref name="path"/> at <paramref name="location"/>.</summary>
-        public ImmutableDictionary<string, string?> FixProperties(LockPath path, LockKind kind, Location location)
+        public ImmutableDictionary<string, string?> FixProperties(LockPath path, LockKind kind, Location location, string? asWritten = null)
         {
             ImmutableDictionary<string, string?>.Builder properties = ImmutableDictionary.CreateBuilder<string, string?>();
-            string? code = CodeText(path, location.SourceSpan.Start);
+            string? code = asWritten ?? CodeText(path, location.SourceSpan.Start);
             if (code != null)
             {
                 properties[LockDiagnosticProperties.LockExpression] = code;
