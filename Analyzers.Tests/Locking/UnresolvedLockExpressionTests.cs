@@ -18,6 +18,7 @@ namespace IommuAnalyzers.Tests.Locking
         [InlineData(@"[GuardedBy({|IOMMU0106:""Registry.Missing""|})] private int _a;")]
         [InlineData(@"[GuardedBy({|IOMMU0106:""dev.Group.Mutex""|})] private int _a;")]
         [InlineData(@"[ReleasesLock({|IOMMU0106:""Registry.Count""|})] void F() { }")]
+        [InlineData(@"void F() { L(null!); [RequiresLock({|IOMMU0106:""x.Mutx""|})] static void L(IommuGroup x) { } }")]
         public Task Positive(string members) => LockTestSource.VerifyMembersAsync(members);
 
         [Theory]
@@ -29,6 +30,7 @@ namespace IommuAnalyzers.Tests.Locking
         [InlineData(@"[GuardedBy(""_lock"")] private int _a;")]
         [InlineData(@"[RequiresLock(""dev.Group.Mutex"", ""this"")] void F(Device dev) { }")]
         [InlineData(@"[GuardedBy(""Group.Mutex"")] private int _a; private IommuGroup Group { get; } = new IommuGroup(1);")]
+        [InlineData(@"void F() { [RequiresLock(""x.Mutex"")] static void L(IommuGroup x) => x.OwnerCount++; }")]
         public Task Negative(string members) => LockTestSource.VerifyMembersAsync(members);
 
         [Fact]

@@ -39,6 +39,7 @@ namespace IommuAnalyzers.Locking
                 var flow = new LockFlowContext(symbols);
                 startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow));
                 startContext.RegisterSymbolAction(symbolContext => UnresolvedLockExpressionRule.Analyze(symbolContext, flow), SymbolKind.Field, SymbolKind.Property, SymbolKind.Method);
+                startContext.RegisterOperationAction(operationContext => UnresolvedLockExpressionRule.AnalyzeLocalFunction(operationContext, flow), OperationKind.LocalFunction);
             });
         }
 

@@ -23,9 +23,20 @@ namespace IommuAnalyzers.Locking
             description: "Lock expressions are dotted member paths from the annotated member's instance, a parameter, 'this' or a type's static member, ending at a KMutex, a System.Threading.Lock or a reference-type object; a typo silently turns the contract off.",
             helpLinkUri: RuleIdentifiers.GetHelpUri(RuleIdentifiers.UnresolvedLockExpression));
 
-        public static void Analyze(SymbolAnalysisContext context, LockFlowContext flow)
+        public static void Analyze(SymbolAnalysisContext context, LockFlowContext flow) =>
+            Analyze(context.Symbol, flow, context.ReportDiagnostic, context.CancellationToken);
+
+        /// <summary>Local functions are not symbols the symbol actions visit; their attributes are checked from the operation.</summary>
+        public static void AnalyzeLocalFunction(OperationAnalysisContext context, LockFlowContext flow)
         {
-            ISymbol symbol = context.Symbol;
+            if (context.Operation is Microsoft.CodeAnalysis.Operations.ILocalFunctionOperation localFunction)
+            {
+                Analyze(localFunction.Symbol, flow, context.ReportDiagnostic, context.CancellationToken);
+            }
+        }
+
+        private static void Analyze(ISymbol symbol, LockFlowContext flow, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+        {
             foreach (AttributeData attribute in symbol.GetAttributes())
             {
                 if (!IsLockAttribute(attribute.AttributeClass, flow.Symbols))
@@ -41,7 +52,7 @@ namespace IommuAnalyzers.Locking
                         continue;
                     }
 
-                    context.ReportDiagnostic(Diagnostic.Create(Rule, ArgumentLocation(attribute, expression.ArgumentIndex, context), expression.Text, symbol.Name, expression.Error));
+                    report(Diagnostic.Create(Rule, ArgumentLocation(attribute, expression.ArgumentIndex, symbol, cancellationToken), expression.Text, symbol.Name, expression.Error));
                 }
             }
         }
@@ -60,9 +71,9 @@ namespace IommuAnalyzers.Locking
                 SymbolEqualityComparer.Default.Equals(type, symbols.ExcludesLockAttribute);
         }
 
-        private static Location ArgumentLocation(AttributeData attribute, int index, SymbolAnalysisContext context)
+        private static Location ArgumentLocation(AttributeData attribute, int index, ISymbol symbol, System.Threading.CancellationToken cancellationToken)
         {
-            SyntaxNode? syntax = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken);
+            SyntaxNode? syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
             if (syntax is AttributeSyntax attributeSyntax)
             {
                 SeparatedSyntaxList<AttributeArgumentSyntax>? arguments = attributeSyntax.ArgumentList?.Arguments;
@@ -74,7 +85,7 @@ namespace IommuAnalyzers.Locking
                 return attributeSyntax.GetLocation();
             }
 
-            return context.Symbol.Locations.IsEmpty ? Location.None : context.Symbol.Locations[0];
+            return symbol.Locations.IsEmpty ? Location.None : symbol.Locations[0];
         }
     }
 }
