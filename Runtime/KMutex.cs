@@ -26,6 +26,7 @@ namespace Iommu
 
         /// <summary>Takes the mutex, waiting while another thread holds it (<c>mutex_lock()</c>).</summary>
         /// <exception cref="LockRecursionException">The calling thread already holds it.</exception>
+        [AcquiresLock(nameof(_gate))]
         public void Lock()
         {
             if (IsHeldByCurrentThread)
@@ -40,6 +41,7 @@ namespace Iommu
         /// <summary>Takes the mutex if it is free (<c>mutex_trylock()</c>).</summary>
         /// <returns><see langword="true"/> when the calling thread now holds it.</returns>
         /// <exception cref="LockRecursionException">The calling thread already holds it.</exception>
+        [NoLockAnalysis] // leaves _gate held only when it returns true: a conditional acquire no annotation can state
         public bool TryLock()
         {
             if (IsHeldByCurrentThread)
@@ -58,6 +60,8 @@ namespace Iommu
 
         /// <summary>Releases the mutex (<c>mutex_unlock()</c>).</summary>
         /// <exception cref="SynchronizationLockException">The calling thread does not hold it.</exception>
+        [ReleasesLock(nameof(_gate))]
+        [NoLockAnalysis] // refuses (throws) when the caller does not hold it: a run-time check the static rules cannot follow
         public void Unlock()
         {
             if (!IsHeldByCurrentThread)
@@ -71,6 +75,7 @@ namespace Iommu
 
         /// <summary>Takes the mutex and returns a guard that releases it when disposed (<c>guard(mutex)</c>).</summary>
         /// <example><code>using var _ = group.Mutex.Guard();</code></example>
+        [AcquiresLock("this")]
         public MutexGuard Guard()
         {
             Lock();
@@ -99,6 +104,7 @@ namespace Iommu
         }
 
         /// <summary>Releases the mutex; a second call does nothing.</summary>
+        [NoLockAnalysis] // the guard's own bookkeeping: which mutex it still holds is known only at run time
         public void Dispose()
         {
             KMutex? mutex = _mutex;

@@ -35,6 +35,8 @@ namespace UserDrivers
         private readonly IommuDomain _shared = new IommuDomain(IommuDomainType.Unmanaged);
 
         public override int Probe(Device dev) => IommuCore.AttachDeviceShared(_shared, dev);
+
+        public override void Remove(Device dev) => IommuCore.DetachDeviceShared(_shared, dev);
     }
 }
 ";

@@ -1,0 +1,454 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace IommuAnalyzers.Flow
+{
+    /// <summary>Where a lock expression from an attribute starts.</summary>
+    internal enum LockExpressionRoot
+    {
+        /// <summary>The instance that owns the annotated member (<c>"Mutex"</c>, <c>"this"</c>).</summary>
+        Receiver,
+
+        /// <summary>A parameter of the annotated method (<c>"group.Mutex"</c>).</summary>
+        Parameter,
+
+        /// <summary>A static member (<c>"Registry.Lock"</c>).</summary>
+        Static,
+    }
+
+    /// <summary>A lock expression of an attribute, parsed and resolved against the annotated symbol once.</summary>
+    internal sealed class LockExpression
+    {
+        private LockExpression(string text, int argumentIndex, string? error, LockExpressionRoot root, IParameterSymbol? parameter, ImmutableArray<ISymbol> members, ITypeSymbol? lockType, LockKind kind)
+        {
+            Text = text;
+            ArgumentIndex = argumentIndex;
+            Error = error;
+            Root = root;
+            Parameter = parameter;
+            Members = members;
+            LockType = lockType;
+            Kind = kind;
+        }
+
+        /// <summary>The expression as written.</summary>
+        public string Text { get; }
+
+        /// <summary>The position of the string among the attribute's arguments (params arrays count element by element).</summary>
+        public int ArgumentIndex { get; }
+
+        /// <summary>Why the expression does not name a lock, or null when it does.</summary>
+        public string? Error { get; }
+
+        public bool IsResolved => Error == null;
+
+        public LockExpressionRoot Root { get; }
+
+        public IParameterSymbol? Parameter { get; }
+
+        /// <summary>The members after the root; for a static root the first is the static member.</summary>
+        public ImmutableArray<ISymbol> Members { get; }
+
+        public ITypeSymbol? LockType { get; }
+
+        public LockKind Kind { get; }
+
+        internal static LockExpression Failed(string text, int index, string error) =>
+            new LockExpression(text, index, error, LockExpressionRoot.Receiver, null, ImmutableArray<ISymbol>.Empty, null, LockKind.Monitor);
+
+        internal static LockExpression Resolved(string text, int index, LockExpressionRoot root, IParameterSymbol? parameter, ImmutableArray<ISymbol> members, ITypeSymbol lockType, LockKind kind) =>
+            new LockExpression(text, index, null, root, parameter, members, lockType, kind);
+
+        /// <summary>
+        /// The lock this expression names at a use site: <paramref name="receiver"/> is the path of the instance the
+        /// annotated member is used on (null when it cannot be named), <paramref name="argument"/> gives the path of
+        /// the argument passed for a parameter. Null when the lock cannot be named there.
+        /// </summary>
+        public LockPath? Bind(LockPath? receiver, Func<IParameterSymbol, LockPath?> argument)
+        {
+            if (!IsResolved)
+            {
+                return null;
+            }
+
+            LockPath? path;
+            int start = 0;
+            switch (Root)
+            {
+                case LockExpressionRoot.Receiver:
+                    path = receiver;
+                    break;
+                case LockExpressionRoot.Parameter:
+                    path = Parameter == null ? null : argument(Parameter);
+                    break;
+                default:
+                    path = LockPath.ForStatic(Members[0]);
+                    start = 1;
+                    break;
+            }
+
+            for (int i = start; path != null && i < Members.Length; i++)
+            {
+                path = path.Append(Members[i]);
+            }
+
+            return path;
+        }
+    }
+
+    /// <summary>
+    /// Parses the lock expressions of the annotations (<c>[GuardedBy]</c>, <c>[RequiresLock]</c>, ...) and resolves them
+    /// against the annotated symbol, caching the result per symbol for the whole compilation.
+    /// </summary>
+    internal sealed class LockExpressionResolver
+    {
+        private readonly IommuSymbols _symbols;
+        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _guardedBy = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _requires = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _excludes = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _acquires = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _releases = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
+
+        public LockExpressionResolver(IommuSymbols symbols)
+        {
+            _symbols = symbols;
+        }
+
+        /// <summary><c>[GuardedBy]</c> of a field or property (inherited from an overridden property).</summary>
+        public ImmutableArray<LockExpression> GuardedBy(ISymbol member) => Get(_guardedBy, member.OriginalDefinition, _symbols.GuardedByAttribute);
+
+        /// <summary><c>[RequiresLock]</c> of a method, property or constructor (an accessor answers for its property).</summary>
+        public ImmutableArray<LockExpression> RequiresLock(ISymbol member) => Get(_requires, member.OriginalDefinition, _symbols.RequiresLockAttribute);
+
+        public ImmutableArray<LockExpression> ExcludesLock(ISymbol member) => Get(_excludes, member.OriginalDefinition, _symbols.ExcludesLockAttribute);
+
+        public ImmutableArray<LockExpression> AcquiresLock(ISymbol member) => Get(_acquires, member.OriginalDefinition, _symbols.AcquiresLockAttribute);
+
+        public ImmutableArray<LockExpression> ReleasesLock(ISymbol member) => Get(_releases, member.OriginalDefinition, _symbols.ReleasesLockAttribute);
+
+        /// <summary>Resolves the expressions of one attribute application (also used for IOMMU0106 on every attribute).</summary>
+        public ImmutableArray<LockExpression> Resolve(ISymbol annotated, AttributeData attribute)
+        {
+            ImmutableArray<LockExpression>.Builder result = ImmutableArray.CreateBuilder<LockExpression>();
+            int index = 0;
+            foreach (TypedConstant argument in attribute.ConstructorArguments)
+            {
+                if (argument.Kind == TypedConstantKind.Array)
+                {
+                    if (argument.IsNull)
+                    {
+                        result.Add(LockExpression.Failed(string.Empty, index++, "the expression is null"));
+                        continue;
+                    }
+
+                    foreach (TypedConstant element in argument.Values)
+                    {
+                        result.Add(ResolveText(annotated, element.Value as string, index++));
+                    }
+                }
+                else
+                {
+                    result.Add(ResolveText(annotated, argument.Value as string, index++));
+                }
+            }
+
+            return result.ToImmutable();
+        }
+
+        private ImmutableArray<LockExpression> Get(ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> cache, ISymbol member, INamedTypeSymbol? attributeType)
+        {
+            if (attributeType == null)
+            {
+                return ImmutableArray<LockExpression>.Empty;
+            }
+
+            if (cache.TryGetValue(member, out ImmutableArray<LockExpression> cached))
+            {
+                return cached;
+            }
+
+            ImmutableArray<LockExpression> computed = Compute(member, attributeType);
+            return cache.GetOrAdd(member, computed);
+        }
+
+        private ImmutableArray<LockExpression> Compute(ISymbol member, INamedTypeSymbol attributeType)
+        {
+            // The attributes are Inherited = true: an override answers with the annotation of what it overrides.
+            for (ISymbol? current = member; current != null; current = Overridden(current))
+            {
+                AttributeData? attribute = IommuSymbols.FindAttribute(current, attributeType);
+                if (attribute != null)
+                {
+                    return Resolve(current, attribute);
+                }
+            }
+
+            // An accessor carries its property's [RequiresLock].
+            if (member is IMethodSymbol { AssociatedSymbol: IPropertySymbol property })
+            {
+                AttributeData? attribute = IommuSymbols.FindAttribute(property, attributeType);
+                if (attribute != null)
+                {
+                    return Resolve(property, attribute);
+                }
+            }
+
+            return ImmutableArray<LockExpression>.Empty;
+        }
+
+        private static ISymbol? Overridden(ISymbol symbol) => symbol switch
+        {
+            IMethodSymbol method => method.OverriddenMethod,
+            IPropertySymbol property => property.OverriddenProperty,
+            _ => null,
+        };
+
+        private LockExpression ResolveText(ISymbol annotated, string? text, int index)
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return LockExpression.Failed(text ?? string.Empty, index, "the expression is empty");
+            }
+
+            string[] segments = text!.Split('.');
+            for (int i = 0; i < segments.Length; i++)
+            {
+                segments[i] = segments[i].Trim();
+                if (!SyntaxFacts.IsValidIdentifier(segments[i]) && !(i == 0 && segments[i] == "this"))
+                {
+                    return LockExpression.Failed(text, index, "'" + segments[i] + "' is not a member name");
+                }
+            }
+
+            INamedTypeSymbol? owner = annotated.ContainingType;
+            if (owner == null)
+            {
+                return LockExpression.Failed(text, index, "the annotated symbol has no containing type");
+            }
+
+            bool isStaticContext = annotated.IsStatic;
+            LockExpressionRoot root;
+            IParameterSymbol? parameter = null;
+            ITypeSymbol? current;
+            ImmutableArray<ISymbol>.Builder members = ImmutableArray.CreateBuilder<ISymbol>();
+            int next = 1;
+            string first = segments[0];
+
+            if (first == "this")
+            {
+                if (isStaticContext)
+                {
+                    return LockExpression.Failed(text, index, "'this' does not exist in a static member");
+                }
+
+                root = LockExpressionRoot.Receiver;
+                current = owner;
+            }
+            else if (FindParameter(annotated, first) is IParameterSymbol found)
+            {
+                root = LockExpressionRoot.Parameter;
+                parameter = found;
+                current = found.Type;
+            }
+            else if (FindMember(owner, first) is ISymbol member)
+            {
+                if (member.IsStatic)
+                {
+                    root = LockExpressionRoot.Static;
+                }
+                else if (isStaticContext)
+                {
+                    return LockExpression.Failed(text, index, "'" + first + "' is an instance member but '" + annotated.Name + "' is static");
+                }
+                else
+                {
+                    root = LockExpressionRoot.Receiver;
+                }
+
+                members.Add(member);
+                current = LockPath.MemberType(member);
+            }
+            else
+            {
+                // A type name, possibly namespace-qualified, then a static member.
+                INamespaceOrTypeSymbol? type = null;
+                for (int length = segments.Length - 1; length >= 1 && type == null; length--)
+                {
+                    type = FindType(annotated, segments, length);
+                    next = length;
+                }
+
+                if (!(type is INamedTypeSymbol namedType))
+                {
+                    return LockExpression.Failed(text, index, "'" + first + "' is not 'this', a parameter, a member of '" + owner.Name + "' or a type");
+                }
+
+                ISymbol? staticMember = FindMember(namedType, segments[next]);
+                if (staticMember == null || !staticMember.IsStatic)
+                {
+                    return LockExpression.Failed(text, index, "'" + segments[next] + "' is not a static field or property of '" + namedType.Name + "'");
+                }
+
+                root = LockExpressionRoot.Static;
+                members.Add(staticMember);
+                current = LockPath.MemberType(staticMember);
+                next++;
+            }
+
+            for (int i = next; i < segments.Length; i++)
+            {
+                ISymbol? member = current == null ? null : FindMember(current, segments[i]);
+                if (member == null || member.IsStatic)
+                {
+                    return LockExpression.Failed(text, index, "'" + segments[i] + "' is not an instance field or property of '" + (current?.Name ?? "?") + "'");
+                }
+
+                members.Add(member);
+                current = LockPath.MemberType(member);
+            }
+
+            if (current == null)
+            {
+                return LockExpression.Failed(text, index, "its type is unknown");
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, _symbols.KMutex))
+            {
+                return LockExpression.Resolved(text, index, root, parameter, members.ToImmutable(), current, LockKind.KMutex);
+            }
+
+            if (_symbols.SystemThreadingLock != null && SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, _symbols.SystemThreadingLock))
+            {
+                return LockExpression.Resolved(text, index, root, parameter, members.ToImmutable(), current, LockKind.ThreadingLock);
+            }
+
+            if (current.IsReferenceType && current.TypeKind != TypeKind.Error)
+            {
+                return LockExpression.Resolved(text, index, root, parameter, members.ToImmutable(), current, LockKind.Monitor);
+            }
+
+            return LockExpression.Failed(text, index, "its type '" + current.ToDisplayString() + "' is not a KMutex, a System.Threading.Lock or an object usable with lock");
+        }
+
+        private static IParameterSymbol? FindParameter(ISymbol annotated, string name)
+        {
+            ImmutableArray<IParameterSymbol> parameters = annotated switch
+            {
+                IMethodSymbol method => method.Parameters,
+                IPropertySymbol property => property.Parameters,
+                _ => ImmutableArray<IParameterSymbol>.Empty,
+            };
+
+            foreach (IParameterSymbol parameter in parameters)
+            {
+                if (parameter.Name == name)
+                {
+                    return parameter;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>A field or a non-indexed property named <paramref name="name"/> on the type, its bases or its interfaces.</summary>
+        internal static ISymbol? FindMember(ITypeSymbol type, string name)
+        {
+            for (ITypeSymbol? current = type; current != null; current = current.BaseType)
+            {
+                ISymbol? found = FindDeclaredMember(current, name);
+                if (found != null)
+                {
+                    return found;
+                }
+            }
+
+            foreach (INamedTypeSymbol face in type.AllInterfaces)
+            {
+                ISymbol? found = FindDeclaredMember(face, name);
+                if (found != null)
+                {
+                    return found;
+                }
+            }
+
+            if (type is ITypeParameterSymbol typeParameter)
+            {
+                foreach (ITypeSymbol constraint in typeParameter.ConstraintTypes)
+                {
+                    ISymbol? found = FindMember(constraint, name);
+                    if (found != null)
+                    {
+                        return found;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private static ISymbol? FindDeclaredMember(ITypeSymbol type, string name)
+        {
+            foreach (ISymbol member in type.GetMembers(name))
+            {
+                if (member is IFieldSymbol || (member is IPropertySymbol property && property.Parameters.IsEmpty))
+                {
+                    return member;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// The type named by the first <paramref name="length"/> segments, looked up as C# would from the annotated
+        /// symbol without its usings: nested types of the enclosing types, then the enclosing namespaces, then from the
+        /// global namespace.
+        /// </summary>
+        private static INamespaceOrTypeSymbol? FindType(ISymbol annotated, string[] segments, int length)
+        {
+            var scopes = new List<INamespaceOrTypeSymbol>();
+            for (INamedTypeSymbol? type = annotated.ContainingType; type != null; type = type.ContainingType)
+            {
+                scopes.Add(type);
+            }
+
+            for (INamespaceSymbol? ns = annotated.ContainingNamespace; ns != null; ns = ns.ContainingNamespace)
+            {
+                scopes.Add(ns);
+            }
+
+            foreach (INamespaceOrTypeSymbol scope in scopes)
+            {
+                INamespaceOrTypeSymbol? current = scope;
+                for (int i = 0; i < length && current != null; i++)
+                {
+                    current = Lookup(current, segments[i]);
+                }
+
+                if (current is INamedTypeSymbol)
+                {
+                    return current;
+                }
+            }
+
+            return null;
+        }
+
+        private static INamespaceOrTypeSymbol? Lookup(INamespaceOrTypeSymbol container, string name)
+        {
+            foreach (ISymbol member in container.GetMembers(name))
+            {
+                if (member is INamespaceOrTypeSymbol found)
+                {
+                    return found;
+                }
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,299 @@
+using System;
+using System.Collections.Immutable;
+using System.Text;
+using Microsoft.CodeAnalysis;
+
+namespace IommuAnalyzers.Flow
+{
+    /// <summary>How a lock behaves: whether taking it again deadlocks.</summary>
+    internal enum LockKind
+    {
+        /// <summary><c>Iommu.KMutex</c>: not recursive (mutex_lock() on a held mutex deadlocks).</summary>
+        KMutex,
+
+        /// <summary>Any object used with C#'s <c>lock</c> or <c>Monitor</c>: recursive.</summary>
+        Monitor,
+
+        /// <summary><c>System.Threading.Lock</c>: recursive.</summary>
+        ThreadingLock,
+    }
+
+    /// <summary>One lock in a <see cref="LockState"/>.</summary>
+    internal readonly struct HeldLock
+    {
+        public HeldLock(LockPath path, LockKind kind, bool onAllPaths, Location? acquiredAt, int depth)
+        {
+            Path = path;
+            Kind = kind;
+            OnAllPaths = onAllPaths;
+            AcquiredAt = acquiredAt;
+            Depth = depth;
+        }
+
+        public LockPath Path { get; }
+
+        public LockKind Kind { get; }
+
+        /// <summary>True: held on every path that reaches this point; false: held on some of them only.</summary>
+        public bool OnAllPaths { get; }
+
+        /// <summary>Where the lock was taken (the earliest site in source when several paths took it); null when held on entry.</summary>
+        public Location? AcquiredAt { get; }
+
+        /// <summary>How many times a recursive lock is held (1 for a KMutex).</summary>
+        public int Depth { get; }
+    }
+
+    /// <summary>
+    /// A local bool that tells whether a lock is held: <c>lockTaken</c> of <c>Monitor.Enter(o, ref lockTaken)</c> (the
+    /// lowering of C#'s <c>lock</c>) or <c>ok</c> of <c>bool ok = m.TryLock();</c>.
+    /// </summary>
+    internal readonly struct LockWitness
+    {
+        public LockWitness(ILocalSymbol local, LockPath path, LockKind kind, bool alreadyAcquired, Location? site)
+        {
+            Local = local;
+            Path = path;
+            Kind = kind;
+            AlreadyAcquired = alreadyAcquired;
+            Site = site;
+        }
+
+        public ILocalSymbol Local { get; }
+
+        public LockPath Path { get; }
+
+        public LockKind Kind { get; }
+
+        /// <summary>The lock was added when the witness was set (Monitor.Enter); false for a try-lock whose result is pending.</summary>
+        public bool AlreadyAcquired { get; }
+
+        public Location? Site { get; }
+
+        public bool SameAs(LockWitness other) =>
+            SymbolEqualityComparer.Default.Equals(Local, other.Local) && Path.Equals(other.Path) && AlreadyAcquired == other.AlreadyAcquired;
+    }
+
+    /// <summary>
+    /// The lattice element of the lock analysis: the locks held at a program point, each either on all paths or on
+    /// some paths only. Immutable; the join keeps "on all paths" only where both sides agree.
+    /// </summary>
+    internal sealed class LockState : IEquatable<LockState>
+    {
+        public static readonly LockState Empty = new LockState(ImmutableArray<HeldLock>.Empty, ImmutableArray<LockWitness>.Empty);
+
+        private LockState(ImmutableArray<HeldLock> locks, ImmutableArray<LockWitness> witnesses)
+        {
+            Locks = locks;
+            Witnesses = witnesses;
+        }
+
+        public ImmutableArray<HeldLock> Locks { get; }
+
+        internal ImmutableArray<LockWitness> Witnesses { get; }
+
+        /// <summary>The entry for <paramref name="path"/>, if it is held on any path.</summary>
+        public HeldLock? Find(LockPath path)
+        {
+            foreach (HeldLock held in Locks)
+            {
+                if (held.Path.Equals(path))
+                {
+                    return held;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Held on every path reaching this point.</summary>
+        public bool IsHeld(LockPath path) => Find(path) is HeldLock held && held.OnAllPaths;
+
+        /// <summary>Held on some paths reaching this point but not all.</summary>
+        public bool IsHeldOnSomePathsOnly(LockPath path) => Find(path) is HeldLock held && !held.OnAllPaths;
+
+        /// <summary>Held on no path reaching this point.</summary>
+        public bool IsNotHeld(LockPath path) => Find(path) == null;
+
+        public LockState Acquire(LockPath path, LockKind kind, Location? site)
+        {
+            for (int i = 0; i < Locks.Length; i++)
+            {
+                HeldLock held = Locks[i];
+                if (held.Path.Equals(path))
+                {
+                    // Recursive locks count; a non-recursive one stays held once (the deadlock is a diagnostic, not a state).
+                    int depth = kind == LockKind.KMutex ? 1 : Math.Min(held.Depth + 1, 8);
+                    return new LockState(Locks.SetItem(i, new HeldLock(path, kind, true, held.OnAllPaths ? held.AcquiredAt : site, depth)), Witnesses);
+                }
+            }
+
+            return new LockState(Locks.Add(new HeldLock(path, kind, true, site, 1)), Witnesses);
+        }
+
+        /// <summary>One release: a recursive lock held twice stays held once.</summary>
+        public LockState Release(LockPath path)
+        {
+            for (int i = 0; i < Locks.Length; i++)
+            {
+                HeldLock held = Locks[i];
+                if (held.Path.Equals(path))
+                {
+                    return held.Depth > 1
+                        ? new LockState(Locks.SetItem(i, new HeldLock(path, held.Kind, held.OnAllPaths, held.AcquiredAt, held.Depth - 1)), Witnesses)
+                        : new LockState(Locks.RemoveAt(i), Witnesses);
+                }
+            }
+
+            return this;
+        }
+
+        internal LockState WithWitness(LockWitness witness) => new LockState(Locks, WithoutWitnessOf(witness.Local).Add(witness));
+
+        internal LockState WithoutWitness(ILocalSymbol local)
+        {
+            ImmutableArray<LockWitness> witnesses = WithoutWitnessOf(local);
+            return witnesses.Length == Witnesses.Length ? this : new LockState(Locks, witnesses);
+        }
+
+        internal LockWitness? FindWitness(ILocalSymbol local)
+        {
+            foreach (LockWitness witness in Witnesses)
+            {
+                if (SymbolEqualityComparer.Default.Equals(witness.Local, local))
+                {
+                    return witness;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The join where paths meet: held on all paths only if held on all paths of both sides.</summary>
+        public static LockState Join(LockState left, LockState right)
+        {
+            if (ReferenceEquals(left, right))
+            {
+                return left;
+            }
+
+            ImmutableArray<HeldLock>.Builder locks = ImmutableArray.CreateBuilder<HeldLock>(left.Locks.Length + right.Locks.Length);
+            foreach (HeldLock a in left.Locks)
+            {
+                if (right.Find(a.Path) is HeldLock b)
+                {
+                    locks.Add(new HeldLock(a.Path, a.Kind, a.OnAllPaths && b.OnAllPaths, Earlier(a.AcquiredAt, b.AcquiredAt), Math.Min(a.Depth, b.Depth)));
+                }
+                else
+                {
+                    locks.Add(new HeldLock(a.Path, a.Kind, false, a.AcquiredAt, a.Depth));
+                }
+            }
+
+            foreach (HeldLock b in right.Locks)
+            {
+                if (left.Find(b.Path) == null)
+                {
+                    locks.Add(new HeldLock(b.Path, b.Kind, false, b.AcquiredAt, b.Depth));
+                }
+            }
+
+            ImmutableArray<LockWitness>.Builder witnesses = ImmutableArray.CreateBuilder<LockWitness>();
+            foreach (LockWitness a in left.Witnesses)
+            {
+                if (right.FindWitness(a.Local) is LockWitness b && a.SameAs(b))
+                {
+                    witnesses.Add(a);
+                }
+            }
+
+            return new LockState(locks.ToImmutable(), witnesses.ToImmutable());
+        }
+
+        public bool Equals(LockState? other)
+        {
+            if (ReferenceEquals(this, other))
+            {
+                return true;
+            }
+
+            if (other is null || other.Locks.Length != Locks.Length || other.Witnesses.Length != Witnesses.Length)
+            {
+                return false;
+            }
+
+            foreach (HeldLock held in Locks)
+            {
+                if (!(other.Find(held.Path) is HeldLock theirs) || theirs.OnAllPaths != held.OnAllPaths || theirs.Depth != held.Depth ||
+                    !Equals(theirs.AcquiredAt, held.AcquiredAt))
+                {
+                    return false;
+                }
+            }
+
+            foreach (LockWitness witness in Witnesses)
+            {
+                if (!(other.FindWitness(witness.Local) is LockWitness theirs) || !theirs.SameAs(witness))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is LockState other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            int hash = Locks.Length;
+            foreach (HeldLock held in Locks)
+            {
+                hash ^= held.Path.GetHashCode() * (held.OnAllPaths ? 3 : 5);
+            }
+
+            return hash;
+        }
+
+        /// <summary>Sorted, for tests and messages: <c>{a.Mutex, ~b.Mutex}</c> where <c>~</c> marks "some paths only".</summary>
+        public override string ToString()
+        {
+            var names = new string[Locks.Length];
+            for (int i = 0; i < Locks.Length; i++)
+            {
+                names[i] = (Locks[i].OnAllPaths ? string.Empty : "~") + Locks[i].Path + (Locks[i].Depth > 1 ? "*" + Locks[i].Depth : string.Empty);
+            }
+
+            Array.Sort(names, StringComparer.Ordinal);
+            return "{" + string.Join(", ", names) + "}";
+        }
+
+        private ImmutableArray<LockWitness> WithoutWitnessOf(ILocalSymbol local)
+        {
+            for (int i = 0; i < Witnesses.Length; i++)
+            {
+                if (SymbolEqualityComparer.Default.Equals(Witnesses[i].Local, local))
+                {
+                    return Witnesses.RemoveAt(i);
+                }
+            }
+
+            return Witnesses;
+        }
+
+        private static Location? Earlier(Location? a, Location? b)
+        {
+            if (a == null || b == null)
+            {
+                return a ?? b;
+            }
+
+            if (a.SourceTree != b.SourceTree)
+            {
+                return a;
+            }
+
+            return a.SourceSpan.Start <= b.SourceSpan.Start ? a : b;
+        }
+    }
+}

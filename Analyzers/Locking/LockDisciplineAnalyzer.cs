@@ -1,0 +1,138 @@
+using System.Collections.Immutable;
+using IommuAnalyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace IommuAnalyzers.Locking
+{
+    /// <summary>
+    /// IOMMU0100-IOMMU0106: runs the lock flow engine (<see cref="LockFlowAnalysis"/>) once per body that the pre-scan
+    /// finds lock-related, and hands the result to each rule (one file per rule ID in this folder). Lambdas and local
+    /// functions are analysed as bodies of their own that start with nothing held.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class LockDisciplineAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(
+            GuardedMemberWithoutLockRule.Rule,
+            LockHeldAtExitRule.Rule,
+            ReleaseOfUnheldLockRule.Rule,
+            LockAlreadyHeldRule.Rule,
+            RequiresLockCallWithoutLockRule.Rule,
+            LockHeldOnSomePathsRule.Rule,
+            UnresolvedLockExpressionRule.Rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.EnableConcurrentExecution();
+            context.RegisterCompilationStartAction(startContext =>
+            {
+                IommuSymbols? symbols = IommuSymbols.TryCreate(startContext.Compilation);
+                if (symbols == null || !symbols.HasLockModel)
+                {
+                    return;
+                }
+
+                var flow = new LockFlowContext(symbols);
+                startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow));
+                startContext.RegisterSymbolAction(symbolContext => UnresolvedLockExpressionRule.Analyze(symbolContext, flow), SymbolKind.Field, SymbolKind.Property, SymbolKind.Method);
+                startContext.RegisterOperationAction(operationContext => UnresolvedLockExpressionRule.AnalyzeLocalFunction(operationContext, flow), OperationKind.LocalFunction);
+            });
+        }
+
+        private static void AnalyzeBlocks(OperationBlockAnalysisContext context, LockFlowContext flow)
+        {
+            ISymbol owner = context.OwningSymbol;
+            if (flow.IsExcluded(owner))
+            {
+                return;
+            }
+
+            IOperation? analysed = null;
+            foreach (IOperation block in context.OperationBlocks)
+            {
+                // The blocks of a method hang under one IMethodBodyOperation / IConstructorBodyOperation (body, expression
+                // body, constructor initializer); its graph covers them all. Field initializers and attribute arguments
+                // have no lock flow.
+                // An expression-bodied property's getter comes as a parentless block.
+                IOperation root = block.Parent ?? block;
+                bool body = root is IMethodBodyOperation || root is IConstructorBodyOperation || (root is IBlockOperation && owner is IMethodSymbol);
+                if (!body || root == analysed || block.SemanticModel == null)
+                {
+                    continue;
+                }
+
+                analysed = root;
+                if (!flow.TouchesLocks(root, owner))
+                {
+                    continue;
+                }
+
+                ControlFlowGraph graph = context.GetControlFlowGraph(block);
+                AnalyzeGraph(context, flow, graph, owner, block.SemanticModel, 0);
+            }
+        }
+
+        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth)
+        {
+            LockFlowResult result = LockFlowAnalysis.Analyze(graph, owner, flow, context.CancellationToken);
+            if (result.IsComplete)
+            {
+                var rules = new LockRuleContext(result, model, context.ReportDiagnostic);
+                GuardedMemberWithoutLockRule.Check(rules);
+                LockHeldAtExitRule.Check(rules);
+                ReleaseOfUnheldLockRule.Check(rules);
+                LockAlreadyHeldRule.Check(rules);
+                RequiresLockCallWithoutLockRule.Check(rules);
+                LockHeldOnSomePathsRule.Check(rules);
+            }
+
+            if (depth > 16)
+            {
+                return;
+            }
+
+            foreach (IMethodSymbol localFunction in graph.LocalFunctions)
+            {
+                if (!flow.IsExcluded(localFunction))
+                {
+                    AnalyzeGraph(context, flow, graph.GetLocalFunctionControlFlowGraph(localFunction, context.CancellationToken), localFunction, model, depth + 1);
+                }
+            }
+
+            foreach (BasicBlock block in graph.Blocks)
+            {
+                foreach (IOperation operation in block.Operations)
+                {
+                    AnalyzeLambdas(context, flow, graph, operation, model, depth);
+                }
+
+                if (block.BranchValue != null)
+                {
+                    AnalyzeLambdas(context, flow, graph, block.BranchValue, model, depth);
+                }
+            }
+        }
+
+        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, ControlFlowGraph graph, IOperation operation, SemanticModel model, int depth)
+        {
+            if (operation is IFlowAnonymousFunctionOperation lambda)
+            {
+                if (!flow.IsExcluded(lambda.Symbol))
+                {
+                    AnalyzeGraph(context, flow, graph.GetAnonymousFunctionControlFlowGraph(lambda, context.CancellationToken), lambda.Symbol, model, depth + 1);
+                }
+
+                return;
+            }
+
+            foreach (IOperation child in operation.ChildOperations)
+            {
+                AnalyzeLambdas(context, flow, graph, child, model, depth);
+            }
+        }
+    }
+}

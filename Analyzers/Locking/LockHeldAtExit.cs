@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+using IommuAnalyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace IommuAnalyzers.Locking
+{
+    /// <summary>
+    /// IOMMU0101: a lock taken in the body is still held, on every path reaching it, at a return, a throw or the end
+    /// of the body (the classic missing mutex_unlock() on an error path). Locks the body may keep by contract
+    /// (<c>[RequiresLock]</c>, <c>[AcquiresLock]</c>) are not reported; nor are locks held on some paths only, which
+    /// IOMMU0105 reports once where the paths joined (so a divergence does not cascade into every exit).
+    /// </summary>
+    internal static class LockHeldAtExitRule
+    {
+        public static readonly DiagnosticDescriptor Rule = new DiagnosticDescriptor(
+            RuleIdentifiers.LockHeldAtExit,
+            title: "Lock still held at an exit",
+            messageFormat: "Lock '{0}' taken at {1} is still held at {2}",
+            RuleCategories.Locking,
+            DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Every path out of a method must give back the locks it took, unless the method says otherwise with [AcquiresLock]; a lock leaked on an early return blocks every later user of it.",
+            helpLinkUri: RuleIdentifiers.GetHelpUri(RuleIdentifiers.LockHeldAtExit));
+
+        public static void Check(LockRuleContext context)
+        {
+            foreach (LockEvent e in context.Result.Events)
+            {
+                if (e.Kind != LockEventKind.Exit)
+                {
+                    continue;
+                }
+
+                foreach (HeldLock held in e.State.Locks)
+                {
+                    if (!held.OnAllPaths || context.Result.HeldAtExitByContract.Contains(held.Path))
+                    {
+                        continue;
+                    }
+
+                    ImmutableDictionary<string, string?> properties = context.FixProperties(held.Path, held.Kind, e.Location)
+                        .SetItem(LockDiagnosticProperties.ExitKind, e.ExitKind.ToString());
+
+                    // The fixes release the lock the way it was taken: the acquiring call's own receiver text
+                    // (group.Mutex, not the canonical dev.Group.Mutex), and its location as the additional location.
+                    string? acquiredAs = AcquiringExpressionText(held.AcquiredAt);
+                    if (acquiredAs != null)
+                    {
+                        properties = properties.SetItem(LockDiagnosticProperties.LockExpression, acquiredAs);
+                    }
+
+                    Location[] additional = held.AcquiredAt != null ? new[] { held.AcquiredAt } : System.Array.Empty<Location>();
+                    context.Report(Diagnostic.Create(Rule, e.Location, additional, properties, held.Path.ToString(), LockRuleContext.Where(held), ExitText(e.ExitKind)));
+                }
+            }
+        }
+
+        private static string? AcquiringExpressionText(Location? acquiredAt)
+        {
+            if (acquiredAt?.SourceTree == null || !acquiredAt.SourceTree.TryGetRoot(out SyntaxNode? root))
+            {
+                return null;
+            }
+
+            SyntaxNode node = root.FindNode(acquiredAt.SourceSpan, getInnermostNodeForTie: true);
+            // Only the lock primitives name their lock syntactically: m.Lock(), m.Guard(), m.TryLock(), l.Enter(),
+            // Monitor.Enter(o); an [AcquiresLock] helper's arguments do not.
+            if (!(node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation))
+            {
+                return null;
+            }
+
+            string name = access.Name.Identifier.ValueText;
+            int arguments = invocation.ArgumentList.Arguments.Count;
+            if (arguments == 0 && (name == "Lock" || name == "Guard" || name == "TryLock" || name == "Enter" || name == "EnterScope" || name == "TryEnter"))
+            {
+                return access.Expression.ToString();
+            }
+
+            if (arguments > 0 && (name == "Enter" || name == "TryEnter") && access.Expression.ToString().EndsWith("Monitor", System.StringComparison.Ordinal))
+            {
+                return invocation.ArgumentList.Arguments[0].Expression.ToString();
+            }
+
+            return null;
+        }
+
+        private static string ExitText(LockExitKind kind) => kind switch
+        {
+            LockExitKind.Return => "this return",
+            LockExitKind.Throw => "this throw",
+            _ => "the end of the method",
+        };
+    }
+}

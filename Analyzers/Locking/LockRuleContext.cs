@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Immutable;
+using System.Text;
+using IommuAnalyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace IommuAnalyzers.Locking
+{
+    /// <summary>The keys of <see cref="Diagnostic.Properties"/> the lock rules fill for their fixes.</summary>
+    internal static class LockDiagnosticProperties
+    {
+        /// <summary>The lock object as a C# expression valid at the diagnostic (<c>group.Mutex</c>, <c>Mutex</c>, <c>this</c>, <c>Registry.Lock</c>).</summary>
+        public const string LockExpression = "LockExpression";
+
+        /// <summary><c>KMutex</c>, <c>Monitor</c> or <c>Lock</c> (System.Threading.Lock): which wrapping the fix writes.</summary>
+        public const string LockKind = "LockKind";
+
+        /// <summary>The argument of a <c>[RequiresLock]</c> for the enclosing method; absent when the lock is not rooted at <c>this</c> or its parameters.</summary>
+        public const string RequiresLockArgument = "RequiresLockArgument";
+
+        /// <summary>For IOMMU0101: <c>Return</c>, <c>Throw</c> or <c>EndOfBody</c>.</summary>
+        public const string ExitKind = "ExitKind";
+
+        public const string KMutexKind = "KMutex";
+        public const string MonitorKind = "Monitor";
+        public const string ThreadingLockKind = "Lock";
+    }
+
+    /// <summary>What a lock rule sees of one analysed body, and how it reports.</summary>
+    internal sealed class LockRuleContext
+    {
+        private readonly Action<Diagnostic> _report;
+
+        public LockRuleContext(LockFlowResult result, SemanticModel model, Action<Diagnostic> report)
+        {
+            Result = result;
+            Model = model;
+            _report = report;
+        }
+
+        public LockFlowResult Result { get; }
+
+        public SemanticModel Model { get; }
+
+        public void Report(Diagnostic diagnostic) => _report(diagnostic);
+
+        /// <summary>The properties a wrap-in-lock / add-[RequiresLock] fix needs for <paramref name="path"/> at <paramref name="location"/>.</summary>
+        public ImmutableDictionary<string, string?> FixProperties(LockPath path, LockKind kind, Location location, string? asWritten = null)
+        {
+            ImmutableDictionary<string, string?>.Builder properties = ImmutableDictionary.CreateBuilder<string, string?>();
+            string? code = asWritten ?? CodeText(path, location.SourceSpan.Start);
+            if (code != null)
+            {
+                properties[LockDiagnosticProperties.LockExpression] = code;
+            }
+
+            properties[LockDiagnosticProperties.LockKind] = KindText(kind);
+            if (CanRequireOnOwner(path))
+            {
+                properties[LockDiagnosticProperties.RequiresLockArgument] = path.ToAttributeExpression();
+            }
+
+            return properties.ToImmutable();
+        }
+
+        public static string KindText(LockKind kind) => kind switch
+        {
+            LockKind.KMutex => LockDiagnosticProperties.KMutexKind,
+            LockKind.ThreadingLock => LockDiagnosticProperties.ThreadingLockKind,
+            _ => LockDiagnosticProperties.MonitorKind,
+        };
+
+        /// <summary>"line 12" (1-based) for where a lock was taken, or "entry" when the body starts with it held.</summary>
+        public static string Where(HeldLock held) =>
+            held.AcquiredAt == null ? "entry" : "line " + (held.AcquiredAt.GetLineSpan().StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        private bool CanRequireOnOwner(LockPath path)
+        {
+            if (!(Result.Owner is IMethodSymbol method) ||
+                !(method.MethodKind == MethodKind.Ordinary || method.MethodKind == MethodKind.Constructor || method.MethodKind == MethodKind.LocalFunction))
+            {
+                return false;
+            }
+
+            switch (path.RootKind)
+            {
+                case LockPathRootKind.This:
+                    return !method.IsStatic;
+                case LockPathRootKind.Parameter:
+                    return SymbolEqualityComparer.Default.Equals(path.Root?.ContainingSymbol, method);
+                default:
+                    return false;
+            }
+        }
+
+        private string? CodeText(LockPath path, int position)
+        {
+            var text = new StringBuilder();
+            switch (path.RootKind)
+            {
+                case LockPathRootKind.This:
+                    if (path.Members.IsEmpty)
+                    {
+                        return "this";
+                    }
+
+                    break;
+                case LockPathRootKind.StaticType:
+                    if (!(path.Root is INamedTypeSymbol type))
+                    {
+                        return null;
+                    }
+
+                    text.Append(type.ToMinimalDisplayString(Model, position));
+                    break;
+                default:
+                    if (path.Root == null)
+                    {
+                        return null;
+                    }
+
+                    text.Append(Escape(path.Root.Name));
+                    break;
+            }
+
+            foreach (ISymbol member in path.Members)
+            {
+                if (text.Length > 0)
+                {
+                    text.Append('.');
+                }
+
+                text.Append(Escape(member.Name));
+            }
+
+            return text.ToString();
+        }
+
+        private static string Escape(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+    }
+}

@@ -1,0 +1,508 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using IommuAnalyzers.Locking;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace IommuAnalyzers.CodeFixes.Locking
+{
+    /// <summary>
+    /// The two fixes of a missing lock (IOMMU0100, IOMMU0104): wrap the smallest enclosing statement(s) in the lock, or
+    /// move the requirement to the callers with <c>[RequiresLock]</c> on the enclosing method. Everything the fixes need
+    /// comes from the diagnostic's properties (<see cref="LockDiagnosticProperties"/>); the engine is not re-run.
+    /// </summary>
+    internal static class LockRequirementFixes
+    {
+        public const string WrapKey = "IommuLock.WrapInLock";
+        public const string RequiresKey = "IommuLock.AddRequiresLock";
+
+        public static async Task RegisterAsync(CodeFixContext context)
+        {
+            SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root == null)
+            {
+                return;
+            }
+
+            foreach (Diagnostic diagnostic in context.Diagnostics)
+            {
+                SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                if (LockText(diagnostic) is string lockText && WrapTarget.Find(node) is WrapTarget target)
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create(
+                            "Wrap in " + (IsKMutex(diagnostic) ? "using (" + lockText + ".Guard())" : "lock (" + lockText + ")"),
+                            cancellationToken => WrapAsync(context.Document, new[] { diagnostic }, cancellationToken),
+                            WrapKey),
+                        diagnostic);
+                }
+
+                if (diagnostic.Properties.TryGetValue(LockDiagnosticProperties.RequiresLockArgument, out string? argument) && argument != null &&
+                    EnclosingMember(node) != null)
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create(
+                            "Add [RequiresLock(\"" + argument + "\")] to the method",
+                            cancellationToken => AddRequiresLockAsync(context.Document, new[] { diagnostic }, cancellationToken),
+                            RequiresKey),
+                        diagnostic);
+                }
+            }
+        }
+
+        public static FixAllProvider FixAll { get; } = new LockRequirementFixAll();
+
+        private static string? LockText(Diagnostic diagnostic) =>
+            diagnostic.Properties.TryGetValue(LockDiagnosticProperties.LockExpression, out string? text) ? text : null;
+
+        private static bool IsKMutex(Diagnostic diagnostic) =>
+            diagnostic.Properties.TryGetValue(LockDiagnosticProperties.LockKind, out string? kind) && kind == LockDiagnosticProperties.KMutexKind;
+
+        // ---- wrap in the lock ----
+
+        public static async Task<Document> WrapAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            if (root == null)
+            {
+                return document;
+            }
+
+            // One wrap per distinct target; targets that overlap one already chosen wait for the next Fix All pass.
+            var chosen = new List<(WrapTarget Target, string Lock, bool KMutex)>();
+            foreach (Diagnostic diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
+            {
+                SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                if (!(LockText(diagnostic) is string lockText) || !(WrapTarget.Find(node) is WrapTarget target))
+                {
+                    continue;
+                }
+
+                if (chosen.Any(c => c.Target.Span.IntersectsWith(target.Span) || c.Target.Span.Contains(target.Span)))
+                {
+                    continue;
+                }
+
+                chosen.Add((target, lockText, IsKMutex(diagnostic)));
+            }
+
+            if (chosen.Count == 0)
+            {
+                return document;
+            }
+
+            SyntaxTrivia endOfLine = SyntaxTriviaHelpers.EndOfLine(root);
+            var annotations = new Dictionary<SyntaxAnnotation, (WrapTarget Target, string Lock, bool KMutex)>();
+            SyntaxNode annotated = root.ReplaceNodes(
+                chosen.Select(c => c.Target.Anchor),
+                (original, rewritten) =>
+                {
+                    var annotation = new SyntaxAnnotation();
+                    annotations.Add(annotation, chosen.First(c => c.Target.Anchor == original));
+                    return rewritten.WithAdditionalAnnotations(annotation);
+                });
+
+            foreach (KeyValuePair<SyntaxAnnotation, (WrapTarget Target, string Lock, bool KMutex)> entry in annotations)
+            {
+                SyntaxNode? anchor = annotated.GetAnnotatedNodes(entry.Key).FirstOrDefault();
+                if (anchor != null)
+                {
+                    annotated = entry.Value.Target.Apply(annotated, anchor, entry.Value.Lock, entry.Value.KMutex, endOfLine);
+                }
+            }
+
+            return document.WithSyntaxRoot(annotated);
+        }
+
+        /// <summary>What a wrap encloses: a run of statements in a block or switch section, one embedded statement, or an expression body.</summary>
+        private sealed class WrapTarget
+        {
+            private readonly int _count;
+
+            private WrapTarget(SyntaxNode anchor, int count, Microsoft.CodeAnalysis.Text.TextSpan span)
+            {
+                Anchor = anchor;
+                _count = count;
+                Span = span;
+            }
+
+            /// <summary>The first wrapped statement, or the expression body (arrow clause or lambda body).</summary>
+            public SyntaxNode Anchor { get; }
+
+            public Microsoft.CodeAnalysis.Text.TextSpan Span { get; }
+
+            public static WrapTarget? Find(SyntaxNode node)
+            {
+                for (SyntaxNode? current = node; current != null; current = current.Parent)
+                {
+                    switch (current)
+                    {
+                        case ArrowExpressionClauseSyntax arrow when arrow.Parent is MethodDeclarationSyntax || arrow.Parent is LocalFunctionStatementSyntax:
+                            return new WrapTarget(arrow, 1, arrow.Span);
+                        case AnonymousFunctionExpressionSyntax lambda when lambda.ExpressionBody != null && lambda.ExpressionBody.Span.Contains(node.Span):
+                            return new WrapTarget(lambda.ExpressionBody, 1, lambda.ExpressionBody.Span);
+                        case AnonymousFunctionExpressionSyntax _:
+                        case MemberDeclarationSyntax _:
+                            return null;
+                        case StatementSyntax statement:
+                            return ForStatement(statement);
+                    }
+                }
+
+                return null;
+            }
+
+            private static WrapTarget? ForStatement(StatementSyntax statement)
+            {
+                if (statement is LabeledStatementSyntax || statement is LocalFunctionStatementSyntax || statement is BlockSyntax)
+                {
+                    return null;
+                }
+
+                SyntaxList<StatementSyntax>? list = StatementList(statement.Parent);
+                if (list == null)
+                {
+                    return new WrapTarget(statement, 1, statement.Span);
+                }
+
+                SyntaxList<StatementSyntax> statements = list.Value;
+                int start = statements.IndexOf(statement);
+                int end = start;
+
+                // A declaration moved into the new block must take its later uses along.
+                for (bool grew = true; grew;)
+                {
+                    grew = false;
+                    var declared = new HashSet<string>();
+                    for (int i = start; i <= end; i++)
+                    {
+                        foreach (SyntaxNode descendant in statements[i].DescendantNodesAndSelf())
+                        {
+                            if (descendant is VariableDeclaratorSyntax declarator)
+                            {
+                                declared.Add(declarator.Identifier.ValueText);
+                            }
+                            else if (descendant is SingleVariableDesignationSyntax designation)
+                            {
+                                declared.Add(designation.Identifier.ValueText);
+                            }
+                        }
+                    }
+
+                    for (int i = statements.Count - 1; i > end && declared.Count > 0; i--)
+                    {
+                        if (statements[i].DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => declared.Contains(n.Identifier.ValueText)))
+                        {
+                            end = i;
+                            grew = true;
+                            break;
+                        }
+                    }
+                }
+
+                for (int i = start; i <= end; i++)
+                {
+                    if (statements[i] is LabeledStatementSyntax || statements[i] is LocalFunctionStatementSyntax)
+                    {
+                        return null;
+                    }
+                }
+
+                return new WrapTarget(statement, end - start + 1, Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(statements[start].SpanStart, statements[end].Span.End));
+            }
+
+            private static SyntaxList<StatementSyntax>? StatementList(SyntaxNode? parent) => parent switch
+            {
+                BlockSyntax block => block.Statements,
+                SwitchSectionSyntax section => section.Statements,
+                _ => null,
+            };
+
+            public SyntaxNode Apply(SyntaxNode root, SyntaxNode anchor, string lockText, bool kmutex, SyntaxTrivia endOfLine)
+            {
+                switch (anchor)
+                {
+                    case ArrowExpressionClauseSyntax arrow:
+                        return ApplyArrow(root, arrow, lockText, kmutex, endOfLine);
+                    case ExpressionSyntax lambdaBody when lambdaBody.Parent is AnonymousFunctionExpressionSyntax lambda:
+                        return root.ReplaceNode(lambda, WithBlockBody(lambda, lambdaBody, lockText, kmutex, endOfLine));
+                }
+
+                var first = (StatementSyntax)anchor;
+                SyntaxList<StatementSyntax>? list = StatementList(first.Parent);
+                if (list == null)
+                {
+                    return root.ReplaceNode(first, Wrap(new[] { first }, lockText, kmutex, endOfLine));
+                }
+
+                SyntaxList<StatementSyntax> statements = list.Value;
+                int start = statements.IndexOf(first);
+                StatementSyntax[] wrapped = statements.Skip(start).Take(_count).ToArray();
+                SyntaxList<StatementSyntax> replaced = SyntaxFactory.List(
+                    statements.Take(start).Concat(new[] { Wrap(wrapped, lockText, kmutex, endOfLine) }).Concat(statements.Skip(start + _count)));
+                SyntaxNode parent = first.Parent!;
+                SyntaxNode newParent = parent is BlockSyntax block ? block.WithStatements(replaced) : ((SwitchSectionSyntax)parent).WithStatements(replaced);
+                return root.ReplaceNode(parent, newParent);
+            }
+
+            private static SyntaxNode ApplyArrow(SyntaxNode root, ArrowExpressionClauseSyntax arrow, string lockText, bool kmutex, SyntaxTrivia endOfLine)
+            {
+                SyntaxNode member = arrow.Parent!;
+                bool returnsVoid = member switch
+                {
+                    MethodDeclarationSyntax method => IsVoid(method.ReturnType),
+                    LocalFunctionStatementSyntax local => IsVoid(local.ReturnType),
+                    _ => false,
+                };
+
+                StatementSyntax inner = returnsVoid
+                    ? SyntaxFactory.ExpressionStatement(arrow.Expression.WithoutTrivia())
+                    : SyntaxFactory.ReturnStatement(arrow.Expression.WithoutTrivia());
+                BlockSyntax body = SyntaxFactory.Block(Wrap(new[] { inner.WithTrailingTrivia(endOfLine) }, lockText, kmutex, endOfLine))
+                    .WithOpenBraceToken(SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(endOfLine))
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                switch (member)
+                {
+                    case MethodDeclarationSyntax method:
+                        return root.ReplaceNode(method, method.WithExpressionBody(null).WithSemicolonToken(default)
+                            .WithParameterList(method.ParameterList.WithTrailingTrivia(endOfLine)).WithBody(body.WithTrailingTrivia(method.SemicolonToken.TrailingTrivia)));
+                    case LocalFunctionStatementSyntax local:
+                        return root.ReplaceNode(local, local.WithExpressionBody(null).WithSemicolonToken(default)
+                            .WithParameterList(local.ParameterList.WithTrailingTrivia(endOfLine)).WithBody(body.WithTrailingTrivia(local.SemicolonToken.TrailingTrivia)));
+                    default:
+                        return root;
+                }
+            }
+
+            private static bool IsVoid(TypeSyntax type) => type is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.VoidKeyword);
+
+            private static AnonymousFunctionExpressionSyntax WithBlockBody(AnonymousFunctionExpressionSyntax lambda, ExpressionSyntax body, string lockText, bool kmutex, SyntaxTrivia endOfLine)
+            {
+                // A lambda used as an Action is a statement; one with a value returns it. The assignment and invocation forms
+                // are the statement-like ones; anything else is returned.
+                bool statementLike = body is AssignmentExpressionSyntax || body is InvocationExpressionSyntax || body is PostfixUnaryExpressionSyntax || body is PrefixUnaryExpressionSyntax;
+                StatementSyntax inner = statementLike
+                    ? SyntaxFactory.ExpressionStatement(body.WithoutTrivia())
+                    : SyntaxFactory.ReturnStatement(body.WithoutTrivia());
+                BlockSyntax block = SyntaxFactory.Block(Wrap(new[] { inner.WithTrailingTrivia(endOfLine) }, lockText, kmutex, endOfLine))
+                    .WithOpenBraceToken(SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(endOfLine))
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                return lambda.WithExpressionBody(null).WithBlock(block.WithTrailingTrivia(body.GetTrailingTrivia()));
+            }
+
+            private static StatementSyntax Wrap(IReadOnlyList<StatementSyntax> statements, string lockText, bool kmutex, SyntaxTrivia endOfLine)
+            {
+                SyntaxTriviaList leading = statements[0].GetLeadingTrivia();
+                SyntaxTriviaList trailing = statements[statements.Count - 1].GetTrailingTrivia();
+                var inner = new List<StatementSyntax>();
+                for (int i = 0; i < statements.Count; i++)
+                {
+                    StatementSyntax statement = statements[i];
+                    if (i == 0)
+                    {
+                        statement = statement.WithLeadingTrivia(SyntaxFactory.ElasticMarker);
+                    }
+
+                    if (i == statements.Count - 1)
+                    {
+                        statement = statement.WithTrailingTrivia(endOfLine);
+                    }
+
+                    inner.Add(statement);
+                }
+
+                BlockSyntax block = SyntaxFactory.Block(inner)
+                    .WithOpenBraceToken(SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithTrailingTrivia(endOfLine))
+                    .WithCloseBraceToken(SyntaxFactory.Token(SyntaxKind.CloseBraceToken).WithLeadingTrivia(SyntaxFactory.ElasticMarker));
+                ExpressionSyntax lockExpression = SyntaxFactory.ParseExpression(lockText);
+                StatementSyntax wrapper = kmutex
+                    ? SyntaxFactory.UsingStatement(
+                        SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space),
+                        SyntaxFactory.Token(SyntaxKind.OpenParenToken),
+                        null,
+                        SyntaxFactory.InvocationExpression(SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, lockExpression, SyntaxFactory.IdentifierName("Guard"))),
+                        SyntaxFactory.Token(SyntaxKind.CloseParenToken).WithTrailingTrivia(endOfLine),
+                        block)
+                    : SyntaxFactory.LockStatement(
+                        SyntaxFactory.Token(SyntaxKind.LockKeyword).WithTrailingTrivia(SyntaxFactory.Space),
+                        SyntaxFactory.Token(SyntaxKind.OpenParenToken),
+                        lockExpression,
+                        SyntaxFactory.Token(SyntaxKind.CloseParenToken).WithTrailingTrivia(endOfLine),
+                        block);
+                return wrapper.WithLeadingTrivia(leading).WithTrailingTrivia(trailing).WithAdditionalAnnotations(Formatter.Annotation);
+            }
+        }
+
+        // ---- [RequiresLock] on the enclosing method ----
+
+        /// <summary>The method, constructor or local function the diagnostic is in (not through a lambda, which cannot carry the contract usefully).</summary>
+        private static SyntaxNode? EnclosingMember(SyntaxNode node)
+        {
+            for (SyntaxNode? current = node; current != null; current = current.Parent)
+            {
+                switch (current)
+                {
+                    case AnonymousFunctionExpressionSyntax _:
+                        return null;
+                    case MethodDeclarationSyntax _:
+                    case ConstructorDeclarationSyntax _:
+                    case LocalFunctionStatementSyntax _:
+                        return current;
+                    case MemberDeclarationSyntax _:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+
+        public static async Task<Document> AddRequiresLockAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            if (root == null)
+            {
+                return document;
+            }
+
+            var arguments = new Dictionary<SyntaxNode, List<string>>();
+            foreach (Diagnostic diagnostic in diagnostics)
+            {
+                SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                if (!diagnostic.Properties.TryGetValue(LockDiagnosticProperties.RequiresLockArgument, out string? argument) || argument == null ||
+                    !(EnclosingMember(node) is SyntaxNode member))
+                {
+                    continue;
+                }
+
+                if (!arguments.TryGetValue(member, out List<string>? list))
+                {
+                    list = new List<string>();
+                    arguments.Add(member, list);
+                }
+
+                if (!list.Contains(argument))
+                {
+                    list.Add(argument);
+                }
+            }
+
+            if (arguments.Count == 0)
+            {
+                return document;
+            }
+
+            SyntaxTrivia endOfLine = SyntaxTriviaHelpers.EndOfLine(root);
+            SyntaxNode newRoot = root.ReplaceNodes(arguments.Keys, (original, rewritten) => AddAttribute(rewritten, arguments[original], endOfLine));
+            if (newRoot is CompilationUnitSyntax unit)
+            {
+                newRoot = UsingDirectives.EnsureIommuUsing(unit, arguments.Keys, endOfLine);
+            }
+
+            return document.WithSyntaxRoot(newRoot);
+        }
+
+        private static SyntaxNode AddAttribute(SyntaxNode member, List<string> locks, SyntaxTrivia endOfLine)
+        {
+            SyntaxList<AttributeListSyntax> lists = member switch
+            {
+                MethodDeclarationSyntax method => method.AttributeLists,
+                ConstructorDeclarationSyntax constructor => constructor.AttributeLists,
+                LocalFunctionStatementSyntax local => local.AttributeLists,
+                _ => default,
+            };
+
+            // Extend an existing [RequiresLock(...)] rather than adding a second one (AllowMultiple = false).
+            foreach (AttributeListSyntax list in lists)
+            {
+                foreach (AttributeSyntax attribute in list.Attributes)
+                {
+                    string name = attribute.Name.ToString();
+                    if (name == "RequiresLock" || name == "RequiresLockAttribute" || name.EndsWith(".RequiresLock", System.StringComparison.Ordinal) || name.EndsWith(".RequiresLockAttribute", System.StringComparison.Ordinal))
+                    {
+                        AttributeArgumentListSyntax existing = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
+                        var present = new HashSet<string>(existing.Arguments.Select(a => a.Expression is LiteralExpressionSyntax literal ? literal.Token.ValueText : a.ToString()));
+                        AttributeArgumentListSyntax extended = existing.AddArguments(locks.Where(l => !present.Contains(l)).Select(Argument).ToArray());
+                        return member.ReplaceNode(attribute, attribute.WithArgumentList(extended));
+                    }
+                }
+            }
+
+            AttributeListSyntax newList = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(
+                SyntaxFactory.Attribute(SyntaxFactory.IdentifierName("RequiresLock"), SyntaxFactory.AttributeArgumentList(SyntaxFactory.SeparatedList(locks.Select(Argument))))));
+
+            SyntaxTriviaList leading = member.GetLeadingTrivia();
+            SyntaxNode stripped = member.WithLeadingTrivia(SyntaxFactory.ElasticMarker);
+            newList = newList.WithLeadingTrivia(leading).WithTrailingTrivia(endOfLine);
+            SyntaxNode updated = stripped switch
+            {
+                MethodDeclarationSyntax method => method.WithAttributeLists(method.AttributeLists.Insert(0, newList)),
+                ConstructorDeclarationSyntax constructor => constructor.WithAttributeLists(constructor.AttributeLists.Insert(0, newList)),
+                LocalFunctionStatementSyntax local => local.WithAttributeLists(local.AttributeLists.Insert(0, newList)),
+                _ => stripped,
+            };
+
+            if (lists.Count > 0)
+            {
+                // The old first attribute list keeps its place after the new one; its leading trivia moved up.
+                return updated;
+            }
+
+            return updated.WithAdditionalAnnotations(Formatter.Annotation);
+        }
+
+        private static AttributeArgumentSyntax Argument(string lockExpression) =>
+            SyntaxFactory.AttributeArgument(SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(lockExpression)));
+
+        /// <summary>Fix All for both actions: one pass per document, targets grouped (one wrap per statement run, one attribute per method).</summary>
+        private sealed class LockRequirementFixAll : FixAllProvider
+        {
+            public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() =>
+                new[] { FixAllScope.Document, FixAllScope.Project, FixAllScope.Solution };
+
+            public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
+            {
+                ImmutableArray<Diagnostic> diagnostics = await FixAllDiagnostics.CollectAsync(fixAllContext).ConfigureAwait(false);
+                string? key = fixAllContext.CodeActionEquivalenceKey;
+                if (key != WrapKey && key != RequiresKey)
+                {
+                    return null;
+                }
+
+                Solution solution = fixAllContext.Solution;
+                return CodeAction.Create(
+                    key == WrapKey ? "Wrap every unlocked use in its lock" : "Add [RequiresLock] to every method",
+                    async cancellationToken =>
+                    {
+                        Solution result = solution;
+                        foreach (IGrouping<SyntaxTree?, Diagnostic> group in diagnostics.GroupBy(d => d.Location.SourceTree))
+                        {
+                            Document? document = group.Key == null ? null : solution.GetDocument(group.Key);
+                            if (document == null)
+                            {
+                                continue;
+                            }
+
+                            Document fixedDocument = key == WrapKey
+                                ? await WrapAsync(document, group, cancellationToken).ConfigureAwait(false)
+                                : await AddRequiresLockAsync(document, group, cancellationToken).ConfigureAwait(false);
+                            SyntaxNode? fixedRoot = await fixedDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+                            if (fixedRoot != null)
+                            {
+                                result = result.WithDocumentSyntaxRoot(document.Id, fixedRoot);
+                            }
+                        }
+
+                        return result;
+                    },
+                    key);
+            }
+        }
+    }
+}
