@@ -41,7 +41,12 @@ namespace IommuAnalyzers.CodeFixes.Locking
 
             foreach (Diagnostic diagnostic in context.Diagnostics)
             {
-                if (ReleaseTarget(root, model, diagnostic, context.CancellationToken) != null && ReleaseStatement(diagnostic, root) != null)
+                // A batch tool (dotnet format) may ask for the action's equivalence key with a diagnostic whose span
+                // predates fixes it has already applied to the file. Offer the release then too: the single action
+                // does nothing on a span that is no exit, and Fix All re-reads the diagnostics of the current text.
+                bool offerRelease = ReleaseStatement(diagnostic, root) != null &&
+                    (ReleaseTarget(root, model, diagnostic, context.CancellationToken) != null || !LandsOnExit(root, diagnostic));
+                if (offerRelease)
                 {
                     context.RegisterCodeFix(
                         CodeAction.Create(
@@ -101,6 +106,17 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 default:
                     return null;
             }
+        }
+
+        private static bool LandsOnExit(SyntaxNode root, Diagnostic diagnostic)
+        {
+            if (!root.FullSpan.Contains(diagnostic.Location.SourceSpan))
+            {
+                return false;
+            }
+
+            SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            return node is ReturnStatementSyntax || node is ThrowStatementSyntax || root.FindToken(diagnostic.Location.SourceSpan.Start).IsKind(SyntaxKind.CloseBraceToken);
         }
 
         private static bool IsStable(ExpressionSyntax expression, SemanticModel model, CancellationToken cancellationToken)
