@@ -134,6 +134,35 @@ namespace IommuAnalyzers.Tests.Reliability
             return new AnalysisOutcome(diagnostics, failures.ToImmutableArray(), treeTimes.ToImmutable(), total - before, wall.Elapsed);
         }
 
+        /// <summary>How long one compilation's analysis may run before it counts as hung.</summary>
+        public static readonly TimeSpan HangDeadline = TimeSpan.FromSeconds(60);
+
+        /// <summary>
+        /// <see cref="RunAsync"/>, but an analysis still running after <see cref="HangDeadline"/> is cancelled and
+        /// reported as a failure instead of stalling the whole test run (an analyzer looping forever without observing
+        /// the token keeps its thread, but the run goes on and says so).
+        /// </summary>
+        public static async Task<AnalysisOutcome> RunWithDeadlineAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, CancellationToken cancellationToken = default)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task<AnalysisOutcome> run = Task.Run(() => RunAsync(compilation, analyzers, deadline.Token), CancellationToken.None);
+            Task finished = await Task.WhenAny(run, Task.Delay(HangDeadline, cancellationToken)).ConfigureAwait(false);
+            if (finished == run)
+            {
+                return await run.ConfigureAwait(false);
+            }
+
+            deadline.Cancel();
+            _ = run.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            var failure = new AnalyzerFailure("(hang)", "analysis did not finish within " + HangDeadline.TotalSeconds + " s");
+            return new AnalysisOutcome(
+                ImmutableArray<Diagnostic>.Empty,
+                ImmutableArray.Create(failure),
+                ImmutableDictionary<SyntaxTree, TimeSpan>.Empty,
+                HangDeadline,
+                HangDeadline);
+        }
+
         /// <summary>Only the diagnostics (for the fix tests, which measure nothing).</summary>
         public static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, CancellationToken cancellationToken = default)
         {

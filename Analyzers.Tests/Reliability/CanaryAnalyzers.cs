@@ -46,5 +46,20 @@ namespace IommuAnalyzers.Tests.Reliability
                 context.RegisterSyntaxTreeAction(_ => Thread.Sleep(1200));
             }
         }
+
+        /// <summary>Sleeps 8 s on each syntax tree without looking at its cancellation token.</summary>
+#pragma warning disable RS1001
+        public sealed class Deaf : DiagnosticAnalyzer
+#pragma warning restore RS1001
+        {
+            public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(s_rule);
+
+            public override void Initialize(AnalysisContext context)
+            {
+                context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+                context.EnableConcurrentExecution();
+                context.RegisterSyntaxTreeAction(_ => Thread.Sleep(8000));
+            }
+        }
     }
 }

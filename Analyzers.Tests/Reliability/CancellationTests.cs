@@ -73,8 +73,10 @@ namespace IommuAnalyzers.Tests.Reliability
             string source = PathologicalMethodGenerator.Generate();
             ImmutableArray<DiagnosticAnalyzer> analyzers = AnalyzerCatalog.Analyzers;
 
-            // Measure the whole run once, then cancel at several points inside it, so the cancellation lands in the
-            // compiler's binding as well as in the analyzers' own work.
+            // Warm up (the first run of a method this size is much slower), measure the whole run once, then cancel at
+            // several points inside it, so the cancellation lands in the compiler's binding as well as in the analyzers'
+            // own work.
+            await AnalysisRunner.RunAsync(Compile(source), analyzers);
             Stopwatch full = Stopwatch.StartNew();
             await AnalysisRunner.RunAsync(Compile(source), analyzers);
             full.Stop();
@@ -84,25 +86,26 @@ namespace IommuAnalyzers.Tests.Reliability
             foreach (double fraction in new[] { 0.05, 0.15, 0.3, 0.6 })
             {
                 TimeSpan delay = TimeSpan.FromTicks((long)(full.Elapsed.Ticks * fraction));
-                using var source2 = new CancellationTokenSource();
-                Compilation compilation = Compile(source);
-                Task<AnalysisOutcome> run = Task.Run(() => AnalysisRunner.RunAsync(compilation, analyzers, source2.Token));
-                await Task.WhenAny(run, Task.Delay(delay));
-                Stopwatch stopping = Stopwatch.StartNew();
-                source2.Cancel();
-                try
+
+                // A stop slower than the bound is tried again (twice): the machine is shared, and a load spike must not
+                // fail the run, while an analysis that ignores its token is slow every time.
+                for (int attempt = 1; ; attempt++)
                 {
-                    Task finished = await Task.WhenAny(run, Task.Delay(s_promptness + TimeSpan.FromSeconds(25)));
-                    Assert.True(finished == run, "the analysis did not stop " + (s_promptness + TimeSpan.FromSeconds(25)) + " after cancellation");
-                    await run;
-                    reports.Add(fraction + ": finished before the cancellation");
-                }
-                catch (OperationCanceledException)
-                {
-                    stopping.Stop();
-                    cancelled++;
-                    reports.Add(fraction + ": cancelled after " + delay.TotalMilliseconds.ToString("F0") + " ms, stopped in " + stopping.Elapsed.TotalMilliseconds.ToString("F0") + " ms");
-                    Assert.True(stopping.Elapsed < s_promptness, "the analysis took " + stopping.Elapsed + " to stop after cancellation at " + delay);
+                    TimeSpan? stopped = await CancelAfterAsync(source, analyzers, delay);
+                    if (stopped == null)
+                    {
+                        reports.Add(fraction + ": finished before the cancellation");
+                        break;
+                    }
+
+                    reports.Add(fraction + ": cancelled after " + delay.TotalMilliseconds.ToString("F0") + " ms, stopped in " + stopped.Value.TotalMilliseconds.ToString("F0") + " ms");
+                    if (stopped.Value < s_promptness)
+                    {
+                        cancelled++;
+                        break;
+                    }
+
+                    Assert.True(attempt < 3, "the analysis took " + stopped.Value + " to stop after cancellation, three times: " + string.Join("; ", reports));
                 }
             }
 
@@ -110,6 +113,39 @@ namespace IommuAnalyzers.Tests.Reliability
 
             // At least the early cancellations must land while the analysis is still running.
             Assert.True(cancelled >= 2, "only " + cancelled + " of 4 cancellations landed during the analysis: " + string.Join("; ", reports));
+        }
+
+        [Fact]
+        public async Task Harness_NoticesAnAnalyzerThatIgnoresCancellation()
+        {
+            // The promptness check can fail: an analyzer that sleeps through its token is caught.
+            ImmutableArray<DiagnosticAnalyzer> deaf = ImmutableArray.Create<DiagnosticAnalyzer>(new CanaryAnalyzers.Deaf());
+            TimeSpan? stopped = await CancelAfterAsync(PathologicalMethodGenerator.Generate(60), deaf, TimeSpan.FromMilliseconds(300));
+            Assert.NotNull(stopped);
+            Assert.True(stopped.Value >= s_promptness, "the deaf analyzer stopped in " + stopped.Value);
+        }
+
+        /// <summary>Starts a fresh analysis, cancels it after <paramref name="delay"/>; how long it took to stop, or null if it finished first.</summary>
+        private static async Task<TimeSpan?> CancelAfterAsync(string source, ImmutableArray<DiagnosticAnalyzer> analyzers, TimeSpan delay)
+        {
+            using var cancellation = new CancellationTokenSource();
+            Compilation compilation = Compile(source);
+            Task<AnalysisOutcome> run = Task.Run(() => AnalysisRunner.RunAsync(compilation, analyzers, cancellation.Token));
+            await Task.WhenAny(run, Task.Delay(delay));
+            Stopwatch stopping = Stopwatch.StartNew();
+            cancellation.Cancel();
+            TimeSpan limit = s_promptness + TimeSpan.FromSeconds(55);
+            Task finished = await Task.WhenAny(run, Task.Delay(limit));
+            Assert.True(finished == run, "the analysis did not stop " + limit + " after cancellation");
+            try
+            {
+                await run;
+                return null;
+            }
+            catch (OperationCanceledException)
+            {
+                return stopping.Elapsed;
+            }
         }
 
         private static Compilation Compile(string source) =>
