@@ -114,6 +114,89 @@ namespace IommuAnalyzers.Tests.Reliability
             Assert.All(roundTrips, e => Assert.True(e.Value > 0, e.Key + " was never applied: no sample or test input has its diagnostic"));
         }
 
+        [Fact]
+        public async Task EveryFix_OnHalfTypedMutants_NeverThrows_AndAddsNoCompilerError()
+        {
+            // The IDE offers fixes while the buffer is broken: a fixer must not throw there, nor make it worse.
+            int wanted = ReliabilityMode.Full ? 1000 : 40;
+            int seed = ReliabilityMode.Seed;
+            ImmutableHashSet<string> fixableIds = AnalyzerCatalog.FixableIds;
+
+            // Only files that have a fixable diagnostic before mutation are worth mutating here.
+            var bases = new List<(CorpusProject Project, int FileIndex)>();
+            foreach (CorpusProject port in CorpusSources.DriverPorts)
+            {
+                using AdhocWorkspace probe = FixHarness.CreateWorkspace();
+                ImmutableArray<Diagnostic> found = await FixHarness.AnalyzeAsync(FixHarness.CreateProject(probe, "Base", port.Files));
+                for (int i = 0; i < port.Files.Length; i++)
+                {
+                    if (found.Any(d => fixableIds.Contains(d.Id) && d.Location.SourceTree?.FilePath == port.Files[i].Name))
+                    {
+                        bases.Add((port, i));
+                    }
+                }
+            }
+
+            Assert.NotEmpty(bases);
+            var failures = new List<string>();
+            int applied = 0;
+            int tried = 0;
+            Stopwatch wall = Stopwatch.StartNew();
+            for (int index = 0; applied < wanted && index < wanted * 50; index++)
+            {
+                (CorpusProject corpus, int fileIndex) = bases[index % bases.Count];
+                CorpusFile original = corpus.Files[fileIndex];
+
+                // Its own stream of mutants (offset indices), so it does not repeat the analyzer corpus test's.
+                Mutant mutant = SourceMutator.Create(seed, 1_000_000 + index, original.Name, original.Text);
+                using AdhocWorkspace workspace = FixHarness.CreateWorkspace();
+                Project project = FixHarness.CreateProject(workspace, "Mutant", corpus.Files.SetItem(fileIndex, new CorpusFile(original.Name, mutant.Text)));
+                ImmutableArray<Diagnostic> diagnostics = await FixHarness.AnalyzeAsync(project);
+                List<Diagnostic> fixable = diagnostics.Where(d => d.Location.IsInSource && fixableIds.Contains(d.Id)).ToList();
+                tried++;
+                if (fixable.Count == 0)
+                {
+                    continue;
+                }
+
+                Diagnostic diagnostic = fixable[index % fixable.Count];
+                Document document = project.GetDocument(diagnostic.Location.SourceTree)!;
+                Dictionary<string, int> errorsBefore = FixHarness.Census(await FixHarness.CompilerErrorsAsync(project));
+                foreach (CodeFixProvider fixer in AnalyzerCatalog.Fixers.Where(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)))
+                {
+                    string where = fixer.GetType().Name + " on " + mutant + " (seed " + seed + "), " + diagnostic;
+                    try
+                    {
+                        foreach (CodeAction action in await FixHarness.ActionsAsync(fixer, document, diagnostic))
+                        {
+                            Solution? changed = await FixHarness.ApplyAsync(action);
+                            applied++;
+                            if (changed == null)
+                            {
+                                continue;
+                            }
+
+                            List<string> added = FixHarness.Added(errorsBefore, FixHarness.Census(await FixHarness.CompilerErrorsAsync(changed.GetProject(project.Id)!)));
+                            if (added.Count > 0)
+                            {
+                                failures.Add(where + ": new compiler errors " + string.Join(", ", added) + "\n--- mutant ---\n" + SourceMutator.Excerpt(mutant.Text) +
+                                    "\n--- fixed ---\n" + SourceMutator.Excerpt(await FixHarness.TextAsync(changed)));
+                            }
+                        }
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        failures.Add(where + ": threw " + e + "\n--- mutant ---\n" + SourceMutator.Excerpt(mutant.Text));
+                    }
+                }
+            }
+
+            wall.Stop();
+            _output.WriteLine(ReliabilityMode.Name + " mode: " + applied + " fixes applied to half-typed mutants (" + tried + " mutants analyzed), " + failures.Count + " failures, wall " + wall.Elapsed.TotalSeconds.ToString("F1") + " s");
+            Assert.True(failures.Count == 0, failures.Count + " fixes failed on half-typed code; first ones:\n\n" + string.Join("\n\n", failures.Take(3)));
+            Assert.True(applied >= wanted, "only " + applied + " fixes could be applied to mutants");
+        }
+
         [Theory]
         [MemberData(nameof(FixableIds))]
         public async Task FixAll_OnADocumentWithAHundredDiagnostics_Compiles_RemovesThemAll_AndIsAFixedPoint(string id)
