@@ -99,6 +99,37 @@ namespace IommuAnalyzers.Tests.Reliability
             return string.Join("\n", parts);
         }
 
+        /// <summary>
+        /// A fix must keep a file's header where it is: when a document began with a comment line (an SPDX line, a
+        /// license banner), the fixed document begins with the same line. Returns the first document where it did not.
+        /// </summary>
+        public static async Task<string?> MovedBannerAsync(Project before, Project after, CancellationToken cancellationToken = default)
+        {
+            foreach (Document original in before.Documents)
+            {
+                Document? changed = after.GetDocument(original.Id);
+                if (changed == null)
+                {
+                    continue;
+                }
+
+                string first = FirstLine((await original.GetTextAsync(cancellationToken).ConfigureAwait(false)).ToString());
+                if ((first.StartsWith("//", StringComparison.Ordinal) || first.StartsWith("/*", StringComparison.Ordinal)) &&
+                    FirstLine((await changed.GetTextAsync(cancellationToken).ConfigureAwait(false)).ToString()) != first)
+                {
+                    return original.Name + " no longer begins with '" + first + "'";
+                }
+            }
+
+            return null;
+        }
+
+        private static string FirstLine(string text)
+        {
+            int end = text.IndexOfAny(new[] { '\r', '\n' });
+            return end < 0 ? text : text.Substring(0, end);
+        }
+
         private static IEnumerable<CodeAction> Leaves(CodeAction action) =>
             action.NestedActions.IsDefaultOrEmpty ? new[] { action } : action.NestedActions.SelectMany(Leaves);
 

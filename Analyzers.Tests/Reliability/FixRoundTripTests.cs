@@ -239,6 +239,8 @@ namespace IommuAnalyzers.Tests.Reliability
                     Assert.True(left.Length == 0, "Fix All '" + key + "' left " + left.Length + " of " + ofRule.Count + " diagnostics, first: " + left.FirstOrDefault());
                     List<string> added = FixHarness.Added(othersBefore, FixHarness.Census(after.Where(IsIommu)));
                     Assert.True(added.Count == 0, "Fix All '" + key + "' added diagnostics:\n" + string.Join("\n", added.Take(10)));
+                    string? banner = await FixHarness.MovedBannerAsync(project, fixedProject);
+                    Assert.True(banner == null, "Fix All '" + key + "' moved the file header: " + banner);
 
                     // Running it again changes nothing.
                     Document fixedDocument = fixedProject.GetDocument(document.Id)!;
@@ -276,7 +278,8 @@ namespace IommuAnalyzers.Tests.Reliability
         [Fact]
         public async Task Harness_CatchesAFixThatBreaksTheBuild_AndOneThatLeavesTheDiagnostic()
         {
-            // The checks must be able to fail: one action deletes the flagged call's semicolon, one only adds a comment.
+            // The checks must be able to fail: one action deletes the flagged call's semicolon, one puts a using above the
+            // file's header comment, one only adds a comment at the end.
             using AdhocWorkspace workspace = FixHarness.CreateWorkspace();
             CorpusProject input = CorpusSources.ReliabilityInputs().Single(p => p.Name.EndsWith("Host1xClients.cs", StringComparison.Ordinal));
             Project project = FixHarness.CreateProject(workspace, "Canary", input.Files);
@@ -295,10 +298,13 @@ namespace IommuAnalyzers.Tests.Reliability
 
             CodeAction breaks = CodeAction.Create("break", _ => Task.FromResult(document.WithText(text.Replace(semicolon, 1, "")).Project.Solution));
             SyntaxNode marked = (await document.GetSyntaxRootAsync())!;
-            SyntaxNode commented = marked.WithLeadingTrivia(marked.GetLeadingTrivia().Insert(0, Microsoft.CodeAnalysis.CSharp.SyntaxFactory.Comment("// touched\n")));
+            SyntaxToken endOfFile = marked.GetLastToken(includeZeroWidth: true);
+            SyntaxNode commented = marked.ReplaceToken(endOfFile, endOfFile.WithLeadingTrivia(endOfFile.LeadingTrivia.Add(Microsoft.CodeAnalysis.CSharp.SyntaxFactory.Comment("// touched"))));
             CodeAction idle = CodeAction.Create("comment", _ => Task.FromResult(document.WithSyntaxRoot(commented).Project.Solution));
 
             Assert.Contains("new compiler errors", await CheckOneFixAsync(breaks, document, annotation, diagnostic.Id, sameId, errors, iommu), StringComparison.Ordinal);
+            CodeAction aboveHeader = CodeAction.Create("using above the header", _ => Task.FromResult(document.WithText(text.Replace(0, 0, "using System;\n")).Project.Solution));
+            Assert.Contains("the file header moved", await CheckOneFixAsync(aboveHeader, document, annotation, diagnostic.Id, sameId, errors, iommu), StringComparison.Ordinal);
             Assert.Contains("still reported at the fixed place", await CheckOneFixAsync(idle, document, annotation, diagnostic.Id, sameId, errors, iommu), StringComparison.Ordinal);
         }
 
@@ -349,6 +355,12 @@ namespace IommuAnalyzers.Tests.Reliability
             if (newErrors.Count > 0)
             {
                 return "new compiler errors:\n" + string.Join("\n", newErrors) + "\n--- fixed text ---\n" + text;
+            }
+
+            string? banner = await FixHarness.MovedBannerAsync(document.Project, project);
+            if (banner != null)
+            {
+                return "the file header moved: " + banner + "\n--- fixed text ---\n" + text;
             }
 
             ImmutableArray<Diagnostic> after = await FixHarness.AnalyzeAsync(project);
