@@ -42,13 +42,18 @@ namespace IommuAnalyzers.Tests.Reliability
             Stopwatch wall = Stopwatch.StartNew();
             foreach (CodeFixProvider fixer in AnalyzerCatalog.Fixers)
             {
-                string fixerName = fixer.GetType().Name;
-                roundTrips[fixerName] = 0;
-                foreach (CorpusProject corpus in CorpusSources.All)
+                roundTrips[fixer.GetType().Name] = 0;
+            }
+
+            // Each input is analyzed once; every fixer then works from that state.
+            foreach (CorpusProject corpus in CorpusSources.All)
+            {
+                using AdhocWorkspace workspace = FixHarness.CreateWorkspace();
+                Project project = FixHarness.CreateProject(workspace, "RoundTrip", corpus.Files);
+                ImmutableArray<Diagnostic> diagnostics = await FixHarness.AnalyzeAsync(project);
+                foreach (CodeFixProvider fixer in AnalyzerCatalog.Fixers)
                 {
-                    using AdhocWorkspace workspace = FixHarness.CreateWorkspace();
-                    Project project = FixHarness.CreateProject(workspace, "RoundTrip", corpus.Files);
-                    ImmutableArray<Diagnostic> diagnostics = await FixHarness.AnalyzeAsync(project);
+                    string fixerName = fixer.GetType().Name;
                     List<Diagnostic> fixable = diagnostics.Where(d => d.Location.IsInSource && fixer.FixableDiagnosticIds.Contains(d.Id)).ToList();
                     if (fixable.Count == 0)
                     {
