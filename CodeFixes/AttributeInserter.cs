@@ -46,13 +46,39 @@ namespace IommuAnalyzers.CodeFixes
                 }
 
                 List<SyntaxNode> declarations = entry.Value.Select(r => r.GetSyntax(cancellationToken)).Where(n => n is TypeDeclarationSyntax).ToList();
+                SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+                var written = new HashSet<SyntaxNode>(declarations.Where(d => model != null && HasUnboundAttribute((TypeDeclarationSyntax)d, attributeName, model, cancellationToken)));
                 SyntaxTrivia endOfLine = SyntaxTriviaHelpers.EndOfLine(root);
-                SyntaxNode newRoot = root.ReplaceNodes(declarations, (original, rewritten) => AddAttribute((TypeDeclarationSyntax)rewritten, attributeName, endOfLine));
+                SyntaxNode newRoot = root.ReplaceNodes(
+                    declarations,
+                    (original, rewritten) => written.Contains(original) ? rewritten : AddAttribute((TypeDeclarationSyntax)rewritten, attributeName, endOfLine));
                 newRoot = UsingDirectives.EnsureIommuUsing((CompilationUnitSyntax)newRoot, declarations, endOfLine);
                 solution = solution.WithDocumentSyntaxRoot(document.Id, newRoot);
             }
 
             return solution;
+        }
+
+        /// <summary>
+        /// Whether the declaration already carries the attribute by its simple name but it does not bind, because the file
+        /// lacks <c>using Iommu;</c> (CS0246). The using alone fixes it; a second copy would bind too and clash (CS0579).
+        /// </summary>
+        private static bool HasUnboundAttribute(TypeDeclarationSyntax declaration, string attributeName, SemanticModel model, CancellationToken cancellationToken)
+        {
+            foreach (AttributeListSyntax list in declaration.AttributeLists)
+            {
+                foreach (AttributeSyntax attribute in list.Attributes)
+                {
+                    if (attribute.Name is IdentifierNameSyntax name &&
+                        (name.Identifier.ValueText == attributeName || name.Identifier.ValueText == attributeName + "Attribute") &&
+                        model.GetSymbolInfo(attribute, cancellationToken) is { Symbol: null } info && info.CandidateSymbols.IsEmpty)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         private static TypeDeclarationSyntax AddAttribute(TypeDeclarationSyntax declaration, string attributeName, SyntaxTrivia endOfLine)

@@ -46,7 +46,14 @@ namespace IommuAnalyzers.Tests.Reliability
         public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(Project project, CancellationToken cancellationToken = default)
         {
             Compilation compilation = (await project.GetCompilationAsync(cancellationToken).ConfigureAwait(false))!;
-            return await AnalysisRunner.DiagnosticsAsync(compilation, AnalyzerCatalog.Analyzers, cancellationToken).ConfigureAwait(false);
+            ImmutableArray<Diagnostic> diagnostics = await AnalysisRunner.DiagnosticsAsync(compilation, AnalyzerCatalog.Analyzers, cancellationToken).ConfigureAwait(false);
+
+            // In source order: which diagnostic a seeded test picks must not depend on the analyzer driver's scheduling.
+            return diagnostics
+                .OrderBy(d => d.Location.SourceTree?.FilePath ?? "", StringComparer.Ordinal)
+                .ThenBy(d => d.Location.SourceSpan.Start)
+                .ThenBy(d => d.Id, StringComparer.Ordinal)
+                .ToImmutableArray();
         }
 
         public static async Task<ImmutableArray<Diagnostic>> CompilerErrorsAsync(Project project, CancellationToken cancellationToken = default)

@@ -7,12 +7,13 @@ using Verify = IommuAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<
 namespace IommuAnalyzers.Tests.Reliability
 {
     /// <summary>
-    /// Found by the fix round trip over the reliability inputs: a fix that adds <c>using Iommu;</c> to a file without
-    /// usings put it above the file's header comment, so an SPDX line (which kernel-style sources keep first) or a
-    /// license banner ended up second.
+    /// Bugs the reliability runs found in the shared fixer helpers (CodeFixes/*.cs), pinned through IOMMU0001's fix.
     /// </summary>
-    public class FileBannerFixTests
+    public class SharedFixerHelperTests
     {
+        // Found by the fix round trip over the reliability inputs: a fix that adds `using Iommu;` to a file without
+        // usings put it above the file's header comment, so an SPDX line (which kernel-style sources keep first) or a
+        // license banner ended up second.
         [Fact]
         public async Task AddedUsing_GoesBelowAnSpdxHeader()
         {
@@ -104,6 +105,90 @@ namespace Drivers
     }
 }
 #endif
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+        }
+
+        // Found by the fixes over half-typed mutants: the attribute is already written but does not bind because the
+        // file lacks `using Iommu;` (CS0246), so the rule fires; adding a second [SuppressAutoClaimDmaOwner] together with
+        // the using made both bind: CS0579, duplicate attribute. The fix now only adds the using.
+        [Fact]
+        public async Task UnboundAttributeAlreadyWritten_FixAddsOnlyTheUsing()
+        {
+            const string source = @"namespace Drivers
+{
+    [{|CS0246:{|CS0246:SuppressAutoClaimDmaOwner|}|}]
+    public sealed class Host1xClient : Iommu.DeviceDriver
+    {
+        private readonly Iommu.IommuDomain _domain = new Iommu.IommuDomain(Iommu.IommuDomainType.Unmanaged);
+
+        public override int Probe(Iommu.Device dev) => {|IOMMU0001:Iommu.IommuCore.AttachDeviceShared(_domain, dev)|};
+    }
+}
+";
+            const string fixedSource = @"using Iommu;
+
+namespace Drivers
+{
+    [SuppressAutoClaimDmaOwner]
+    public sealed class Host1xClient : Iommu.DeviceDriver
+    {
+        private readonly Iommu.IommuDomain _domain = new Iommu.IommuDomain(Iommu.IommuDomainType.Unmanaged);
+
+        public override int Probe(Iommu.Device dev) => Iommu.IommuCore.AttachDeviceShared(_domain, dev);
+    }
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+        }
+
+        [Fact]
+        public async Task AttributeOfTheSameNameFromAnotherNamespace_StillGetsTheRuntimeAttribute()
+        {
+            // The near miss: a bound attribute that merely shares the name is not the runtime's; the fix adds the real one.
+            const string source = @"using System;
+
+namespace Legacy
+{
+    [AttributeUsage(AttributeTargets.Class)]
+    public sealed class SuppressAutoClaimDmaOwnerAttribute : Attribute
+    {
+    }
+}
+
+namespace Drivers
+{
+    [Legacy.SuppressAutoClaimDmaOwner]
+    public sealed class Host1xClient : Iommu.DeviceDriver
+    {
+        private readonly Iommu.IommuDomain _domain = new Iommu.IommuDomain(Iommu.IommuDomainType.Unmanaged);
+
+        public override int Probe(Iommu.Device dev) => {|IOMMU0001:Iommu.IommuCore.AttachDeviceShared(_domain, dev)|};
+    }
+}
+";
+            const string fixedSource = @"using System;
+using Iommu;
+
+namespace Legacy
+{
+    [AttributeUsage(AttributeTargets.Class)]
+    public sealed class SuppressAutoClaimDmaOwnerAttribute : Attribute
+    {
+    }
+}
+
+namespace Drivers
+{
+    [SuppressAutoClaimDmaOwner]
+    [Legacy.SuppressAutoClaimDmaOwner]
+    public sealed class Host1xClient : Iommu.DeviceDriver
+    {
+        private readonly Iommu.IommuDomain _domain = new Iommu.IommuDomain(Iommu.IommuDomainType.Unmanaged);
+
+        public override int Probe(Iommu.Device dev) => Iommu.IommuCore.AttachDeviceShared(_domain, dev);
+    }
+}
 ";
             await Verify.VerifyCodeFixAsync(source, fixedSource);
         }
