@@ -17,6 +17,7 @@ namespace IommuAnalyzers.Tests.Reliability
     /// Issue 6, item 3: analysis of a pathological method stops promptly when cancelled (the IDE cancels on every
     /// keystroke), and finishes within a stated bound when it is not.
     /// </summary>
+    [Collection(ReliabilityCollection.Name)]
     public class CancellationTests
     {
         /// <summary>How long a cancelled analysis may take to notice.</summary>

@@ -17,6 +17,7 @@ namespace IommuAnalyzers.Tests.Reliability
     /// diagnostic at that place and adds no IOMMU diagnostic; Fix All over a document with 100+ diagnostics of a rule
     /// compiles, removes them all and is a fixed point.
     /// </summary>
+    [Collection(ReliabilityCollection.Name)]
     public class FixRoundTripTests
     {
         private const string SiteAnnotationKind = "ReliabilitySite";

@@ -18,6 +18,7 @@ namespace IommuAnalyzers.Tests.Reliability
     /// driver ports, with no analyzer exception (callback or AD0001) and no file costing more than 1 s of analyzer time.
     /// Short by default; <c>IOMMU_FULL=1</c> for the full run.
     /// </summary>
+    [Collection(ReliabilityCollection.Name)]
     public class RobustnessCorpusTests
     {
         private readonly ITestOutputHelper _output;
