@@ -7,6 +7,11 @@ namespace IommuAnalyzers.Tests.Reliability
     /// Short (CI) or full runs of the reliability tests. <c>IOMMU_FULL=1</c> selects the full run; <c>IOMMU_SEED</c>
     /// replays another mutant stream and <c>IOMMU_MUTANTS</c> overrides the mutant count (both for reproducing a failure).
     /// </summary>
+    /// <remarks>
+    /// Short run (part of <c>dotnet test IommuAnalyzers.sln</c>):
+    /// <c>dotnet test Analyzers.Tests --filter "FullyQualifiedName~Reliability" --logger "console;verbosity=detailed"</c>.
+    /// Full run: the same command with <c>IOMMU_FULL=1</c> in front. The detailed logger prints the counts and times.
+    /// </remarks>
     internal static class ReliabilityMode
     {
         public const int DefaultSeed = 20220502;
