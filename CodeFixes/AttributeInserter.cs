@@ -5,7 +5,6 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace IommuAnalyzers.CodeFixes
@@ -83,36 +82,29 @@ namespace IommuAnalyzers.CodeFixes
 
         private static TypeDeclarationSyntax AddAttribute(TypeDeclarationSyntax declaration, string attributeName, SyntaxTrivia endOfLine)
         {
-            AttributeListSyntax list = SyntaxFactory.AttributeList(
-                SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Attribute(SyntaxFactory.IdentifierName(attributeName))));
-
-            // Keep the declaration's leading trivia (comments, indentation) in front of the new attribute.
+            // Only the new line is written, nothing else of the driver is reformatted: the declaration's leading trivia
+            // (comments, directives, indentation) goes in front of the new attribute, and the line pushed down below it
+            // (an existing attribute, or the modifiers) keeps the declaration's indentation.
             SyntaxTriviaList leading = declaration.GetLeadingTrivia();
-            TypeDeclarationSyntax stripped = declaration.WithoutLeadingTrivia();
-            if (stripped.AttributeLists.Count > 0)
-            {
-                AttributeListSyntax first = stripped.AttributeLists[0];
-                stripped = stripped.ReplaceNode(first, first.WithoutLeadingTrivia());
-            }
-            else
-            {
-                stripped = StripModifierTrivia(stripped);
-            }
-
-            TypeDeclarationSyntax updated = stripped.WithAttributeLists(stripped.AttributeLists.Insert(0, list.WithLeadingTrivia(leading).WithTrailingTrivia(endOfLine)));
-            return updated.WithAdditionalAnnotations(Formatter.Annotation);
+            AttributeListSyntax list = SyntaxFactory.AttributeList(
+                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Attribute(SyntaxFactory.IdentifierName(attributeName))))
+                .WithLeadingTrivia(leading)
+                .WithTrailingTrivia(SyntaxFactory.EndOfLine(endOfLine.ToString()));
+            TypeDeclarationSyntax pushedDown = declaration.WithLeadingTrivia(Indentation(leading));
+            return pushedDown.WithAttributeLists(pushedDown.AttributeLists.Insert(0, list));
         }
 
-        private static TypeDeclarationSyntax StripModifierTrivia(TypeDeclarationSyntax declaration)
+        /// <summary>The whitespace that starts the declaration's line: what follows the last line break of its leading trivia.</summary>
+        private static SyntaxTriviaList Indentation(SyntaxTriviaList leading)
         {
-            if (declaration.Modifiers.Count > 0)
+            int start = leading.Count;
+            while (start > 0 && leading[start - 1].IsKind(SyntaxKind.WhitespaceTrivia))
             {
-                SyntaxToken first = declaration.Modifiers[0];
-                return declaration.ReplaceToken(first, first.WithLeadingTrivia(SyntaxFactory.ElasticMarker));
+                start--;
             }
 
-            SyntaxToken keyword = declaration.Keyword;
-            return declaration.ReplaceToken(keyword, keyword.WithLeadingTrivia(SyntaxFactory.ElasticMarker));
+            bool startsLine = start == 0 || leading[start - 1].IsKind(SyntaxKind.EndOfLineTrivia);
+            return startsLine ? SyntaxFactory.TriviaList(leading.Skip(start)) : SyntaxFactory.TriviaList();
         }
     }
 }

@@ -91,6 +91,21 @@ namespace IommuAnalyzers.Tests.Reliability
             return census;
         }
 
+        /// <summary>Where a diagnostic is, as its file and the text of its line (which survives edits elsewhere in the file).</summary>
+        public static string LineOf(Diagnostic diagnostic)
+        {
+            SyntaxTree? tree = diagnostic.Location.SourceTree;
+            if (tree == null)
+            {
+                return "";
+            }
+
+            SourceText text = tree.GetText();
+            return tree.FilePath + "|" + text.Lines.GetLineFromPosition(diagnostic.Location.SourceSpan.Start).ToString().Trim();
+        }
+
+        public static HashSet<string> LinesOf(IEnumerable<Diagnostic> diagnostics) => new HashSet<string>(diagnostics.Select(LineOf), StringComparer.Ordinal);
+
         /// <summary>Entries of <paramref name="after"/> beyond what <paramref name="before"/> had.</summary>
         public static List<string> Added(Dictionary<string, int> before, Dictionary<string, int> after) =>
             after.Where(e => e.Value > before.GetValueOrDefault(e.Key)).Select(e => e.Key + " (x" + (e.Value - before.GetValueOrDefault(e.Key)) + ")").ToList();

@@ -167,7 +167,9 @@ namespace IommuAnalyzers.Tests.Reliability
 
                 Diagnostic diagnostic = fixable[index % fixable.Count];
                 Document document = project.GetDocument(diagnostic.Location.SourceTree)!;
-                Dictionary<string, int> errorsBefore = FixHarness.Census(await FixHarness.CompilerErrorsAsync(project));
+                ImmutableArray<Diagnostic> broken = await FixHarness.CompilerErrorsAsync(project);
+                Dictionary<string, int> errorsBefore = FixHarness.Census(broken);
+                HashSet<string> brokenLines = FixHarness.LinesOf(broken);
                 foreach (CodeFixProvider fixer in AnalyzerCatalog.Fixers.Where(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)))
                 {
                     string where = fixer.GetType().Name + " on " + mutant + " (seed " + seed + "), " + diagnostic;
@@ -182,7 +184,10 @@ namespace IommuAnalyzers.Tests.Reliability
                                 continue;
                             }
 
-                            List<string> added = FixHarness.Added(errorsBefore, FixHarness.Census(await FixHarness.CompilerErrorsAsync(changed.GetProject(project.Id)!)));
+                            // On code that is already broken, a using the fix adds can change how a broken line fails
+                            // (CS0103 becomes CS0029): errors on lines that failed before are that line's, not the fix's.
+                            ImmutableArray<Diagnostic> errorsAfter = await FixHarness.CompilerErrorsAsync(changed.GetProject(project.Id)!);
+                            List<string> added = FixHarness.Added(errorsBefore, FixHarness.Census(errorsAfter.Where(e => !brokenLines.Contains(FixHarness.LineOf(e)))));
                             if (added.Count > 0)
                             {
                                 failures.Add(where + ": new compiler errors " + string.Join(", ", added) + "\n--- mutant ---\n" + SourceMutator.Excerpt(mutant.Text) +

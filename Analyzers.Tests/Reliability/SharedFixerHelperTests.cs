@@ -192,5 +192,70 @@ namespace Drivers
 ";
             await Verify.VerifyCodeFixAsync(source, fixedSource);
         }
+
+        // Found by the fixes over half-typed mutants: adding the attribute reformatted the whole driver class (the
+        // declaration carried the formatter annotation), rewriting code the fix had no business touching; on valid code
+        // that undoes hand alignment, on half-typed code it changed how a broken line failed.
+        [Fact]
+        public async Task Fix_LeavesTheRestOfTheDriverAsWritten()
+        {
+            const string source = @"using Iommu;
+
+namespace Drivers
+{
+    public sealed class Host1xClient : DeviceDriver
+    {
+        private readonly IommuDomain _domain  = new IommuDomain(IommuDomainType.Unmanaged);
+        private int                  _probes  = 0;
+
+        public override int Probe(Device dev) { _probes++;  return {|IOMMU0001:IommuCore.AttachDeviceShared(_domain, dev)|}; }
+    }
+}
+";
+            const string fixedSource = @"using Iommu;
+
+namespace Drivers
+{
+    [SuppressAutoClaimDmaOwner]
+    public sealed class Host1xClient : DeviceDriver
+    {
+        private readonly IommuDomain _domain  = new IommuDomain(IommuDomainType.Unmanaged);
+        private int                  _probes  = 0;
+
+        public override int Probe(Device dev) { _probes++;  return IommuCore.AttachDeviceShared(_domain, dev); }
+    }
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+        }
+
+        [Fact]
+        public async Task Fix_LeavesTheRestOfTheDriverAsWritten_WhenItAlreadyHasAttributes()
+        {
+            const string source = @"using System;
+using Iommu;
+
+[Serializable]
+public sealed class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain  = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) =>   {|IOMMU0001:IommuCore.AttachDeviceShared(_domain, dev)|};
+}
+";
+            const string fixedSource = @"using System;
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+[Serializable]
+public sealed class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain  = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) =>   IommuCore.AttachDeviceShared(_domain, dev);
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+        }
     }
 }
