@@ -46,11 +46,11 @@ namespace IommuAnalyzers.CodeFixes
 
                 List<SyntaxNode> declarations = entry.Value.Select(r => r.GetSyntax(cancellationToken)).Where(n => n is TypeDeclarationSyntax).ToList();
                 SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-                var written = new HashSet<SyntaxNode>(declarations.Where(d => model != null && HasUnboundAttribute((TypeDeclarationSyntax)d, attributeName, model, cancellationToken)));
+                var alreadyNamed = new HashSet<SyntaxNode>(declarations.Where(d => model != null && HasUnboundAttribute((TypeDeclarationSyntax)d, attributeName, model, cancellationToken)));
                 SyntaxTrivia endOfLine = SyntaxTriviaHelpers.EndOfLine(root);
                 SyntaxNode newRoot = root.ReplaceNodes(
                     declarations,
-                    (original, rewritten) => written.Contains(original) ? rewritten : AddAttribute((TypeDeclarationSyntax)rewritten, attributeName, endOfLine));
+                    (original, rewritten) => alreadyNamed.Contains(original) ? rewritten : AddAttribute((TypeDeclarationSyntax)rewritten, attributeName, endOfLine));
                 newRoot = UsingDirectives.EnsureIommuUsing((CompilationUnitSyntax)newRoot, declarations, endOfLine);
                 solution = solution.WithDocumentSyntaxRoot(document.Id, newRoot);
             }
