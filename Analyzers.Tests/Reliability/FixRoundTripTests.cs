@@ -267,10 +267,11 @@ namespace IommuAnalyzers.Tests.Reliability
         }
 
         [Fact]
-        public async Task FixAllTemplates_AllCompile_AndEachYieldsAHundredDiagnosticsOnceItsRuleExists()
+        public async Task FixAllTemplates_AllCompile_AndEachYieldsAHundredDiagnosticsOnceItsFixExists()
         {
-            // Checked now, so the templates of rules still being written are ready when their fixers land.
-            ImmutableHashSet<string> supported = AnalyzerCatalog.SupportedIds;
+            // Compiling is checked now, so the templates of rules still being written are ready when their fixers land;
+            // the count only once a fixer for the ID is there (until then the template is not used).
+            ImmutableHashSet<string> supported = AnalyzerCatalog.FixableIds.Intersect(AnalyzerCatalog.SupportedIds);
             foreach (string id in FixAllTemplates.Ids)
             {
                 using AdhocWorkspace workspace = FixHarness.CreateWorkspace();
