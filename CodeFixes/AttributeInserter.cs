@@ -5,7 +5,6 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 
 namespace IommuAnalyzers.CodeFixes
@@ -46,8 +45,12 @@ namespace IommuAnalyzers.CodeFixes
                 }
 
                 List<SyntaxNode> declarations = entry.Value.Select(r => r.GetSyntax(cancellationToken)).Where(n => n is TypeDeclarationSyntax).ToList();
+                SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+                var alreadyNamed = new HashSet<SyntaxNode>(declarations.Where(d => model != null && HasUnboundAttribute((TypeDeclarationSyntax)d, attributeName, model, cancellationToken)));
                 SyntaxTrivia endOfLine = SyntaxTriviaHelpers.EndOfLine(root);
-                SyntaxNode newRoot = root.ReplaceNodes(declarations, (original, rewritten) => AddAttribute((TypeDeclarationSyntax)rewritten, attributeName, endOfLine));
+                SyntaxNode newRoot = root.ReplaceNodes(
+                    declarations,
+                    (original, rewritten) => alreadyNamed.Contains(original) ? rewritten : AddAttribute((TypeDeclarationSyntax)rewritten, attributeName, endOfLine));
                 newRoot = UsingDirectives.EnsureIommuUsing((CompilationUnitSyntax)newRoot, declarations, endOfLine);
                 solution = solution.WithDocumentSyntaxRoot(document.Id, newRoot);
             }
@@ -55,38 +58,53 @@ namespace IommuAnalyzers.CodeFixes
             return solution;
         }
 
-        private static TypeDeclarationSyntax AddAttribute(TypeDeclarationSyntax declaration, string attributeName, SyntaxTrivia endOfLine)
+        /// <summary>
+        /// Whether the declaration already carries the attribute by its simple name but it does not bind, because the file
+        /// lacks <c>using Iommu;</c> (CS0246). The using alone fixes it; a second copy would bind too and clash (CS0579).
+        /// </summary>
+        private static bool HasUnboundAttribute(TypeDeclarationSyntax declaration, string attributeName, SemanticModel model, CancellationToken cancellationToken)
         {
-            AttributeListSyntax list = SyntaxFactory.AttributeList(
-                SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Attribute(SyntaxFactory.IdentifierName(attributeName))));
-
-            // Keep the declaration's leading trivia (comments, indentation) in front of the new attribute.
-            SyntaxTriviaList leading = declaration.GetLeadingTrivia();
-            TypeDeclarationSyntax stripped = declaration.WithoutLeadingTrivia();
-            if (stripped.AttributeLists.Count > 0)
+            foreach (AttributeListSyntax list in declaration.AttributeLists)
             {
-                AttributeListSyntax first = stripped.AttributeLists[0];
-                stripped = stripped.ReplaceNode(first, first.WithoutLeadingTrivia());
-            }
-            else
-            {
-                stripped = StripModifierTrivia(stripped);
+                foreach (AttributeSyntax attribute in list.Attributes)
+                {
+                    if (attribute.Name is IdentifierNameSyntax name &&
+                        (name.Identifier.ValueText == attributeName || name.Identifier.ValueText == attributeName + "Attribute") &&
+                        model.GetSymbolInfo(attribute, cancellationToken) is { Symbol: null } info && info.CandidateSymbols.IsEmpty)
+                    {
+                        return true;
+                    }
+                }
             }
 
-            TypeDeclarationSyntax updated = stripped.WithAttributeLists(stripped.AttributeLists.Insert(0, list.WithLeadingTrivia(leading).WithTrailingTrivia(endOfLine)));
-            return updated.WithAdditionalAnnotations(Formatter.Annotation);
+            return false;
         }
 
-        private static TypeDeclarationSyntax StripModifierTrivia(TypeDeclarationSyntax declaration)
+        private static TypeDeclarationSyntax AddAttribute(TypeDeclarationSyntax declaration, string attributeName, SyntaxTrivia endOfLine)
         {
-            if (declaration.Modifiers.Count > 0)
+            // Only the new line is written, nothing else of the driver is reformatted: the declaration's leading trivia
+            // (comments, directives, indentation) goes in front of the new attribute, and the line pushed down below it
+            // (an existing attribute, or the modifiers) keeps the declaration's indentation.
+            SyntaxTriviaList leading = declaration.GetLeadingTrivia();
+            AttributeListSyntax list = SyntaxFactory.AttributeList(
+                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Attribute(SyntaxFactory.IdentifierName(attributeName))))
+                .WithLeadingTrivia(leading)
+                .WithTrailingTrivia(SyntaxFactory.EndOfLine(endOfLine.ToString()));
+            TypeDeclarationSyntax pushedDown = declaration.WithLeadingTrivia(Indentation(leading));
+            return pushedDown.WithAttributeLists(pushedDown.AttributeLists.Insert(0, list));
+        }
+
+        /// <summary>The whitespace that starts the declaration's line: what follows the last line break of its leading trivia.</summary>
+        private static SyntaxTriviaList Indentation(SyntaxTriviaList leading)
+        {
+            int start = leading.Count;
+            while (start > 0 && leading[start - 1].IsKind(SyntaxKind.WhitespaceTrivia))
             {
-                SyntaxToken first = declaration.Modifiers[0];
-                return declaration.ReplaceToken(first, first.WithLeadingTrivia(SyntaxFactory.ElasticMarker));
+                start--;
             }
 
-            SyntaxToken keyword = declaration.Keyword;
-            return declaration.ReplaceToken(keyword, keyword.WithLeadingTrivia(SyntaxFactory.ElasticMarker));
+            bool startsLine = start == 0 || leading[start - 1].IsKind(SyntaxKind.EndOfLineTrivia);
+            return startsLine ? SyntaxFactory.TriviaList(leading.Skip(start)) : SyntaxFactory.TriviaList();
         }
     }
 }

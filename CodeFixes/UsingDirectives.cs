@@ -26,7 +26,58 @@ namespace IommuAnalyzers.CodeFixes
 
             UsingDirectiveSyntax directive = SyntaxFactory.UsingDirective(SyntaxFactory.IdentifierName(IommuNamespace))
                 .WithTrailingTrivia(endOfLine);
+            if (root.Usings.Count == 0 && root.Externs.Count == 0)
+            {
+                // The first using of a file goes below its banner (an SPDX line, which kernel-style sources keep first,
+                // or a license header), as the IDE's own add-import does; the banner moves onto the new directive.
+                SyntaxToken first = root.GetFirstToken(includeZeroWidth: true);
+                int banner = FileBannerLength(first.LeadingTrivia);
+                if (banner > 0)
+                {
+                    // A declaration that keeps trivia of its own (its doc comment) is set off from the using by a blank line.
+                    SyntaxTriviaList rest = SyntaxFactory.TriviaList(first.LeadingTrivia.Skip(banner));
+                    if (rest.Any(t => !t.IsKind(SyntaxKind.WhitespaceTrivia) && !t.IsKind(SyntaxKind.EndOfLineTrivia)))
+                    {
+                        rest = rest.Insert(0, SyntaxFactory.EndOfLine(endOfLine.ToString()));
+                    }
+
+                    directive = directive.WithLeadingTrivia(first.LeadingTrivia.Take(banner));
+                    root = root.ReplaceToken(first, first.WithLeadingTrivia(rest));
+                }
+            }
+
             return root.AddUsings(directive);
+        }
+
+        /// <summary>
+        /// How many leading trivia form the file banner: plain comments up to the last line break before the first
+        /// documentation comment or directive (those belong to the declaration, or would put the using inside a region).
+        /// </summary>
+        private static int FileBannerLength(SyntaxTriviaList leading)
+        {
+            int length = 0;
+            bool comment = false;
+            for (int i = 0; i < leading.Count; i++)
+            {
+                SyntaxTrivia trivia = leading[i];
+                if (trivia.IsKind(SyntaxKind.SingleLineCommentTrivia) || trivia.IsKind(SyntaxKind.MultiLineCommentTrivia))
+                {
+                    comment = true;
+                }
+                else if (trivia.IsKind(SyntaxKind.EndOfLineTrivia))
+                {
+                    if (comment)
+                    {
+                        length = i + 1;
+                    }
+                }
+                else if (!trivia.IsKind(SyntaxKind.WhitespaceTrivia))
+                {
+                    break;
+                }
+            }
+
+            return length;
         }
 
         private static bool SeesIommuThroughNamespace(SyntaxNode node)
