@@ -19,7 +19,13 @@ namespace IommuAnalyzers.Benchmarks
 
         public bool Peers { get; private set; } = true;
 
+        /// <summary>Also measure a do-nothing operation analyzer: the analyzer driver's own floor.</summary>
+        public bool Floor { get; private set; }
+
         public string? JsonPath { get; private set; }
+
+        /// <summary>Corpus sizes at which the peers are measured too (all sizes when not given): they dominate the run time.</summary>
+        public int[]? PeerFiles { get; private set; }
 
         public int Seed { get; private set; } = CorpusSettings.DefaultSeed;
 
@@ -56,6 +62,12 @@ namespace IommuAnalyzers.Benchmarks
                     case "--corpus":
                         options.Corpora = Next().Split(',', StringSplitOptions.RemoveEmptyEntries)
                             .Select(s => Enum.Parse<CorpusKind>(s, ignoreCase: true)).ToArray();
+                        break;
+                    case "--peer-files":
+                        options.PeerFiles = Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+                        break;
+                    case "--floor":
+                        options.Floor = true;
                         break;
                     case "--no-peers":
                         options.Peers = false;

@@ -12,7 +12,8 @@ namespace IommuAnalyzers.Benchmarks
         private const string Usage = """
             IommuAnalyzers benchmarks (run with -c Release; see BENCHMARKS.md)
 
-              cost     [--files 250,1000,4000] [--reps 3] [--corpus driver,plain] [--no-peers] [--json FILE] [--smoke]
+              cost     [--files 250,1000,4000] [--reps 3] [--corpus driver,plain] [--no-peers | --peer-files 250,1000]
+                       [--json FILE] [--smoke]
                        compile time vs analyzer time (IommuAnalyzers, CA2000 alone, VS threading) per corpus and size
               ide      [--files 1000] [--lines 300] [--reps 15] [--smoke]
                        semantic diagnostics of one document of a large compilation, as an IDE asks for them

@@ -34,6 +34,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
         public const string Iommu = "IommuAnalyzers";
         public const string Ca2000 = "CA2000";
         public const string VsThreading = "VSTHRD";
+        public const string Floor = "NoOpOperation";
 
         public static AnalyzerSet IommuAnalyzers()
         {

@@ -27,6 +27,9 @@ namespace IommuAnalyzers.Benchmarks.Cost
 
         public double WallOverCompile { get; init; }
 
+        /// <summary>CPU time of compile plus analysis over CPU time of compile alone (robust to other load on the machine).</summary>
+        public double CpuOverCompile { get; init; }
+
         public IReadOnlyDictionary<string, double> PerAnalyzerMs { get; init; } = new Dictionary<string, double>();
 
         public IReadOnlyDictionary<string, int> Diagnostics { get; init; } = new Dictionary<string, int>();
@@ -47,6 +50,8 @@ namespace IommuAnalyzers.Benchmarks.Cost
         public double ParseMs { get; init; }
 
         public double CompileMs { get; init; }
+
+        public double CompileCpuMs { get; init; }
 
         public double[] CompileSamples { get; init; } = Array.Empty<double>();
 
@@ -80,6 +85,11 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 }
             }
 
+            if (options.Floor)
+            {
+                sets.Add(new AnalyzerSet(AnalyzerSet.Floor, ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(new NoOpOperationAnalyzer()), Array.Empty<KeyValuePair<string, ReportDiagnostic>>(), "one no-op invocation operation action"));
+            }
+
             foreach (AnalyzerSet set in sets)
             {
                 log.WriteLine("analyzer set " + set.Name + ": " + set.Source);
@@ -104,7 +114,8 @@ namespace IommuAnalyzers.Benchmarks.Cost
             {
                 foreach (int files in options.Files)
                 {
-                    CorpusCost? cost = await MeasureCorpusAsync(kind, files, sets, options, log).ConfigureAwait(false);
+                    List<AnalyzerSet> here = options.PeerFiles == null || options.PeerFiles.Contains(files) ? sets : sets.Take(1).ToList();
+                    CorpusCost? cost = await MeasureCorpusAsync(kind, files, here, options, log).ConfigureAwait(false);
                     if (cost == null)
                     {
                         failures++;
@@ -138,6 +149,25 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 File.AppendAllText(options.JsonPath, json + Environment.NewLine);
             }
 
+            // Every loaded rule must report exactly what was planted; in smoke mode (CI) a difference fails the run.
+            ImmutableHashSet<string> supported = IommuAnalyzerCatalog.SupportedIds(sets[0].Analyzers);
+            foreach (CorpusCost result in results)
+            {
+                SetCost iommu = result.Sets.First(s => s.Set == AnalyzerSet.Iommu);
+                foreach (string id in supported.Where(i => i.StartsWith("IOMMU", StringComparison.Ordinal)))
+                {
+                    result.Planted.TryGetValue(id, out int planted);
+                    iommu.Diagnostics.TryGetValue(id, out int reported);
+                    if (planted != reported)
+                    {
+                        log.WriteLine($"{result.Corpus} corpus, {result.Files} files: {id} reported {reported}, planted {planted}");
+                        failures += options.Smoke ? 1 : 0;
+                    }
+                }
+
+                failures += result.Sets.Sum(s => s.Exceptions) > 0 && options.Smoke ? 1 : 0;
+            }
+
             return failures == 0 ? 0 : 1;
         }
 
@@ -150,11 +180,12 @@ namespace IommuAnalyzers.Benchmarks.Cost
             log.WriteLine($"{kind} corpus, {files} files: {corpus.TotalLines:N0} lines, {corpus.TotalMethods:N0} methods, {corpus.Bugs.Count} planted bugs; parsed in {parse.Elapsed.TotalMilliseconds:F0} ms");
 
             var compileSamples = new List<double>();
-            var runs = sets.ToDictionary(s => s.Name, _ => new List<(AnalyzerRun Run, double Compile)>());
+            var compileCpuSamples = new List<double>();
+            var runs = sets.ToDictionary(s => s.Name, _ => new List<(AnalyzerRun Run, double Compile, double CompileCpu)>());
             for (int rep = 0; rep < options.Reps; rep++)
             {
                 Measure.Quiesce();
-                (double compileMs, ImmutableArray<Diagnostic> compilerDiagnostics) = Measure.Compile(CorpusCompilation.Create(corpus, trees));
+                (double compileMs, double compileCpuMs, ImmutableArray<Diagnostic> compilerDiagnostics) = Measure.Compile(CorpusCompilation.Create(corpus, trees));
                 if (rep == 0)
                 {
                     Diagnostic[] errors = compilerDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
@@ -171,7 +202,8 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 }
 
                 compileSamples.Add(compileMs);
-                log.Write($"  rep {rep + 1}: compile {compileMs:F0} ms");
+                compileCpuSamples.Add(compileCpuMs);
+                log.Write($"  rep {rep + 1}: compile {compileMs:F0} ms (cpu {compileCpuMs:F0})");
 
                 // Rotate the order so that no set always runs right after the compile (warm caches, GC debt).
                 for (int i = 0; i < sets.Count; i++)
@@ -179,8 +211,8 @@ namespace IommuAnalyzers.Benchmarks.Cost
                     AnalyzerSet set = sets[(i + rep) % sets.Count];
                     Measure.Quiesce();
                     AnalyzerRun run = await Measure.AnalyzeAsync(CorpusCompilation.Create(corpus, trees, set.Options), set.Analyzers).ConfigureAwait(false);
-                    runs[set.Name].Add((run, compileMs));
-                    log.Write($", {set.Name} {run.AnalyzerMs:F0} ms (wall {run.WallMs:F0})");
+                    runs[set.Name].Add((run, compileMs, compileCpuMs));
+                    log.Write($", {set.Name} {run.AnalyzerMs:F0} ms (wall {run.WallMs:F0}, cpu {run.CpuMs:F0})");
                     foreach (string exception in run.Exceptions.Take(3))
                     {
                         log.WriteLine();
@@ -200,11 +232,12 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 ParseMs = parse.Elapsed.TotalMilliseconds,
                 CompileMs = Measure.Median(compileSamples),
                 CompileSamples = compileSamples.ToArray(),
+                CompileCpuMs = Measure.Median(compileCpuSamples),
                 Planted = corpus.PlantedDiagnostics.ToDictionary(p => p.Key, p => p.Value),
             };
             foreach (AnalyzerSet set in sets)
             {
-                List<(AnalyzerRun Run, double Compile)> samples = runs[set.Name];
+                List<(AnalyzerRun Run, double Compile, double CompileCpu)> samples = runs[set.Name];
                 double analyzerMs = Measure.Median(samples.Select(s => s.Run.AnalyzerMs));
                 cost.Sets.Add(new SetCost
                 {
@@ -214,9 +247,10 @@ namespace IommuAnalyzers.Benchmarks.Cost
                     MsPerKLoc = analyzerMs / (corpus.TotalLines / 1000.0),
                     WallMs = Measure.Median(samples.Select(s => s.Run.WallMs)),
                     WallOverCompile = Measure.Median(samples.Select(s => s.Run.WallMs / s.Compile)),
+                    CpuOverCompile = Measure.Median(samples.Select(s => s.Run.CpuMs / s.CompileCpu)),
                     PerAnalyzerMs = samples[0].Run.PerAnalyzerMs.Keys.ToDictionary(k => k, k => Measure.Median(samples.Select(s => s.Run.PerAnalyzerMs[k]))),
                     Diagnostics = samples[0].Run.DiagnosticsById
-                        .Where(d => d.Key.StartsWith(set.Name == AnalyzerSet.Iommu ? "IOMMU" : set.Name == AnalyzerSet.Ca2000 ? "CA2000" : "VSTHRD", StringComparison.Ordinal))
+                        .Where(d => d.Key.StartsWith(set.Name == AnalyzerSet.Iommu ? "IOMMU" : set.Name == AnalyzerSet.Ca2000 ? "CA2000" : set.Name == AnalyzerSet.Floor ? "BENCH" : "VSTHRD", StringComparison.Ordinal))
                         .ToDictionary(d => d.Key, d => d.Value),
                     Exceptions = samples.Sum(s => s.Run.Exceptions.Count),
                 });

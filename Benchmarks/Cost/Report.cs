@@ -13,45 +13,40 @@ namespace IommuAnalyzers.Benchmarks.Cost
 
         public static string CostTable(IReadOnlyList<CorpusCost> results, IReadOnlyList<AnalyzerSet> sets)
         {
+            // Per set: its own callback time (telemetry), that time over compile time, and the CPU time of compile plus
+            // analysis over the CPU time of compile alone (what a build pays, analyzer driver included).
             var sb = new StringBuilder();
             sb.Append("| corpus | files | lines | compile ms |");
+            var align = new StringBuilder("|---|---:|---:|---:|");
             foreach (AnalyzerSet set in sets)
             {
                 sb.Append(' ').Append(set.Name).Append(" ms | ratio |");
+                align.Append("---:|---:|");
                 if (set.Name == AnalyzerSet.Iommu)
                 {
-                    sb.Append(" ms/kLOC | wall/compile |");
+                    sb.Append(" ms/kLOC |");
+                    align.Append("---:|");
                 }
+
+                sb.Append(" cpu/compile |");
+                align.Append("---:|");
             }
 
-            sb.Append(" IOMMU found/planted |\n|---|---:|---:|---:|");
-            foreach (AnalyzerSet set in sets)
-            {
-                sb.Append("---:|---:|");
-                if (set.Name == AnalyzerSet.Iommu)
-                {
-                    sb.Append("---:|---:|");
-                }
-            }
-
-            sb.Append("---:|\n");
+            sb.Append(" IOMMU found/planted |\n").Append(align).Append("---:|\n");
             foreach (CorpusCost r in results)
             {
                 sb.Append(Inv, $"| {r.Corpus} | {r.Files:N0} | {r.Lines:N0} | {r.CompileMs:F0} |");
                 foreach (AnalyzerSet set in sets)
                 {
                     SetCost? s = r.Sets.FirstOrDefault(x => x.Set == set.Name);
+                    string perKLoc = set.Name == AnalyzerSet.Iommu ? (s == null ? " - |" : string.Format(Inv, " {0:F3} |", s.MsPerKLoc)) : string.Empty;
                     if (s == null)
                     {
-                        sb.Append(" - | - |");
+                        sb.Append(" - | - |").Append(perKLoc).Append(" - |");
                         continue;
                     }
 
-                    sb.Append(Inv, $" {s.AnalyzerMs:F1} | {Percent(s.Ratio)} |");
-                    if (set.Name == AnalyzerSet.Iommu)
-                    {
-                        sb.Append(Inv, $" {s.MsPerKLoc:F3} | {s.WallOverCompile:F2} |");
-                    }
+                    sb.Append(Inv, $" {s.AnalyzerMs:F1} | {Percent(s.Ratio)} |").Append(perKLoc).Append(Inv, $" {s.CpuOverCompile:F2} |");
                 }
 
                 SetCost? iommu = r.Sets.FirstOrDefault(x => x.Set == AnalyzerSet.Iommu);
