@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.Loader;
+using IommuAnalyzers.Benchmarks.Corpus;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace IommuAnalyzers.Benchmarks.Cost
+{
+    /// <summary>A set of analyzers measured together, with the diagnostic options it needs (a rule enabled alone).</summary>
+    internal sealed class AnalyzerSet
+    {
+        public AnalyzerSet(string name, ImmutableArray<DiagnosticAnalyzer> analyzers, IEnumerable<KeyValuePair<string, ReportDiagnostic>> options, string source)
+        {
+            Name = name;
+            Analyzers = analyzers;
+            Options = options.ToImmutableArray();
+            Source = source;
+        }
+
+        public string Name { get; }
+
+        public ImmutableArray<DiagnosticAnalyzer> Analyzers { get; }
+
+        public ImmutableArray<KeyValuePair<string, ReportDiagnostic>> Options { get; }
+
+        /// <summary>Where the analyzers came from (assembly and version), for the report.</summary>
+        public string Source { get; }
+
+        public const string Iommu = "IommuAnalyzers";
+        public const string Ca2000 = "CA2000";
+        public const string VsThreading = "VSTHRD";
+        public const string Floor = "NoOpOperation";
+
+        public static AnalyzerSet IommuAnalyzers()
+        {
+            ImmutableArray<DiagnosticAnalyzer> analyzers = IommuAnalyzerCatalog.CreateAll();
+            Assembly assembly = IommuAnalyzerCatalog.AnalyzerAssembly;
+            return new AnalyzerSet(Iommu, analyzers, IommuAnalyzerCatalog.EnableAll(analyzers), assembly.GetName().Name + " " + assembly.GetName().Version + " (" + analyzers.Length + " analyzers)");
+        }
+
+        /// <summary>
+        /// NetAnalyzers' dispose dataflow rule alone: only the analyzer types that report CA2000, and CA2000 switched on
+        /// (it ships disabled) through the compilation's specific diagnostic options.
+        /// </summary>
+        public static AnalyzerSet? Ca2000Alone(TextWriter log)
+        {
+            string? folder = PackageFolder("NetAnalyzersPackage", "microsoft.codeanalysis.netanalyzers", ThisAssembly.NetAnalyzersVersion);
+            if (folder == null)
+            {
+                log.WriteLine("CA2000: package folder not found; skipped.");
+                return null;
+            }
+
+            string dir = Path.Combine(folder, "analyzers", "dotnet", "cs");
+            ImmutableArray<DiagnosticAnalyzer> all = Load(dir, log);
+            ImmutableArray<DiagnosticAnalyzer> ca2000 = all.Where(a => Supports(a, "CA2000")).ToImmutableArray();
+            if (ca2000.IsEmpty)
+            {
+                log.WriteLine("CA2000: no analyzer reports CA2000 in " + dir + "; skipped.");
+                return null;
+            }
+
+            return new AnalyzerSet(Ca2000, ca2000, new[] { new KeyValuePair<string, ReportDiagnostic>("CA2000", ReportDiagnostic.Warn) }, "Microsoft.CodeAnalysis.NetAnalyzers " + ThisAssembly.NetAnalyzersVersion + " (" + string.Join(", ", ca2000.Select(a => a.GetType().Name)) + ")");
+        }
+
+        /// <summary>Every analyzer of Microsoft.VisualStudio.Threading.Analyzers at its default severities.</summary>
+        public static AnalyzerSet? VsThreadingAll(TextWriter log)
+        {
+            string? folder = PackageFolder("VsThreadingAnalyzersPackage", "microsoft.visualstudio.threading.analyzers", ThisAssembly.VsThreadingVersion);
+            if (folder == null)
+            {
+                log.WriteLine("VSTHRD: package folder not found; skipped.");
+                return null;
+            }
+
+            string dir = Path.Combine(folder, "analyzers", "cs");
+            ImmutableArray<DiagnosticAnalyzer> all = Load(dir, log);
+            if (all.IsEmpty)
+            {
+                log.WriteLine("VSTHRD: no analyzer loaded from " + dir + "; skipped.");
+                return null;
+            }
+
+            return new AnalyzerSet(VsThreading, all, Array.Empty<KeyValuePair<string, ReportDiagnostic>>(), "Microsoft.VisualStudio.Threading.Analyzers " + ThisAssembly.VsThreadingVersion + " (" + all.Length + " analyzers)");
+        }
+
+        private static bool Supports(DiagnosticAnalyzer analyzer, string id)
+        {
+            try
+            {
+                return analyzer.SupportedDiagnostics.Any(d => d.Id == id);
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+        }
+
+        private static ImmutableArray<DiagnosticAnalyzer> Load(string dir, TextWriter log)
+        {
+            var loader = new DefaultContextLoader();
+            var result = ImmutableArray.CreateBuilder<DiagnosticAnalyzer>();
+            foreach (string dll in Directory.GetFiles(dir, "*.dll").OrderBy(p => p, StringComparer.Ordinal))
+            {
+                loader.AddDependencyLocation(dll);
+            }
+
+            foreach (string dll in Directory.GetFiles(dir, "*.dll").OrderBy(p => p, StringComparer.Ordinal))
+            {
+                if (dll.EndsWith("CodeFixes.dll", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                var reference = new AnalyzerFileReference(dll, loader);
+                reference.AnalyzerLoadFailed += (_, e) => log.WriteLine("  load failure in " + Path.GetFileName(dll) + ": " + e.ErrorCode + " " + e.Message);
+                result.AddRange(reference.GetAnalyzers(LanguageNames.CSharp));
+            }
+
+            return result.ToImmutable();
+        }
+
+        private static string? PackageFolder(string metadataKey, string id, string version)
+        {
+            string? path = typeof(AnalyzerSet).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .FirstOrDefault(a => a.Key == metadataKey)?.Value;
+            if (!string.IsNullOrEmpty(path) && Directory.Exists(path))
+            {
+                return path;
+            }
+
+            string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            string fallback = Path.Combine(packages, id, version);
+            return Directory.Exists(fallback) ? fallback : null;
+        }
+
+        /// <summary>
+        /// Loads analyzer assemblies into the default context, so they bind to the Roslyn this process already runs
+        /// (the peers are built against an equal or older Microsoft.CodeAnalysis).
+        /// </summary>
+        private sealed class DefaultContextLoader : IAnalyzerAssemblyLoader
+        {
+            private readonly Dictionary<string, string> _byName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+            public DefaultContextLoader()
+            {
+                AssemblyLoadContext.Default.Resolving += (context, name) =>
+                    name.Name != null && _byName.TryGetValue(name.Name, out string? path) ? context.LoadFromAssemblyPath(path) : null;
+            }
+
+            public void AddDependencyLocation(string fullPath)
+            {
+                _byName[Path.GetFileNameWithoutExtension(fullPath)] = fullPath;
+            }
+
+            public Assembly LoadFromPath(string fullPath)
+            {
+                string name = Path.GetFileNameWithoutExtension(fullPath);
+                Assembly? loaded = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => string.Equals(a.GetName().Name, name, StringComparison.OrdinalIgnoreCase));
+                return loaded ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(fullPath);
+            }
+        }
+    }
+}
