@@ -80,10 +80,12 @@ namespace IommuAnalyzers.Tests.Reliability
                 "            IommuCore.DeviceReleaseDmaOwner(dev, DmaOwner." + kind + ");\n            return 0;\n        }\n";
         });
 
-        // IOMMU0004: the group's device count deciding whether to take the group.
+        // IOMMU0004: the group's device count deciding whether to take the group, read where the group lock is held
+        // (the only place the fix applies; the call there also draws IOMMU0103, which the fix removes with it).
         private static string GroupDeviceCountDecidesOwnership() => Helpers(110, i =>
             "        public static int Attach" + i + "(IommuDomain domain, Device dev)\n        {\n" +
-            "            IommuGroup? group = dev.Group;\n            if (group != null && IommuCore.GroupDeviceCount(group) > 1)\n            {\n                return -Errno.EBUSY;\n            }\n\n" +
+            "            IommuGroup? group = dev.Group;\n            if (group == null)\n            {\n                return -Errno.ENODEV;\n            }\n\n" +
+            "            using (group.Mutex.Guard())\n            {\n                if (IommuCore.GroupDeviceCount(group) > 1)\n                {\n                    return -Errno.EBUSY;\n                }\n            }\n\n" +
             "            return IommuCore.AttachDevice(domain, dev);\n        }\n");
 
         // IOMMU0005: a [MustCheck] result dropped in an int-returning method.

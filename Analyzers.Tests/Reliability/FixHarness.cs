@@ -84,12 +84,19 @@ namespace IommuAnalyzers.Tests.Reliability
             var census = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (Diagnostic diagnostic in diagnostics)
             {
-                string key = diagnostic.Id + ": " + diagnostic.GetMessage(CultureInfo.InvariantCulture);
+                string key = Key(diagnostic);
                 census[key] = census.TryGetValue(key, out int n) ? n + 1 : 1;
             }
 
             return census;
         }
+
+        /// <summary>
+        /// A diagnostic as "ID: message". Messages that cite a line ("taken at line 93") change when a fix inserts
+        /// lines above: that is not a new finding, so the number is left out.
+        /// </summary>
+        public static string Key(Diagnostic diagnostic) =>
+            diagnostic.Id + ": " + System.Text.RegularExpressions.Regex.Replace(diagnostic.GetMessage(CultureInfo.InvariantCulture), @"\bline \d+", "line #");
 
         /// <summary>Where a diagnostic is, as its file and the text of its line (which survives edits elsewhere in the file).</summary>
         public static string LineOf(Diagnostic diagnostic)
