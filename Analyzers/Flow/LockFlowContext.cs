@@ -12,6 +12,7 @@ namespace IommuAnalyzers.Flow
     internal sealed class LockFlowContext
     {
         private readonly ConcurrentDictionary<ISymbol, bool> _lockRelevant = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, bool> _needsFlow = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
 
         public LockFlowContext(IommuSymbols symbols)
         {
@@ -45,7 +46,11 @@ namespace IommuAnalyzers.Flow
         /// </summary>
         public bool TouchesLocks(IOperation root, ISymbol owner)
         {
-            if (IsLockRelevant(owner))
+            // Only something that can make a lock held (an acquire, a release, a [RequiresLock] contract) or that needs
+            // one (a guarded member, a [RequiresLock] callee) calls for the flow analysis. A body whose only lock
+            // relevance is calling [ExcludesLock] methods (every IommuCore function) holds nothing when it calls them,
+            // so it can break no rule and is skipped: most driver Probe/Remove bodies, and the graph is the cost.
+            if (NeedsFlow(owner))
             {
                 return true;
             }
@@ -59,17 +64,17 @@ namespace IommuAnalyzers.Flow
                 {
                     case ILockOperation _:
                         return true;
-                    case IInvocationOperation invocation when IsLockRelevant(invocation.TargetMethod):
+                    case IInvocationOperation invocation when NeedsFlow(invocation.TargetMethod):
                         return true;
-                    case IPropertyReferenceOperation property when IsLockRelevant(property.Property):
+                    case IPropertyReferenceOperation property when NeedsFlow(property.Property):
                         return true;
-                    case IFieldReferenceOperation field when IsLockRelevant(field.Field):
+                    case IFieldReferenceOperation field when NeedsFlow(field.Field):
                         return true;
-                    case IObjectCreationOperation creation when creation.Constructor != null && IsLockRelevant(creation.Constructor):
+                    case IObjectCreationOperation creation when creation.Constructor != null && NeedsFlow(creation.Constructor):
                         return true;
-                    case ILocalFunctionOperation localFunction when IsLockRelevant(localFunction.Symbol):
+                    case ILocalFunctionOperation localFunction when NeedsFlow(localFunction.Symbol):
                         return true;
-                    case IAnonymousFunctionOperation lambda when IsLockRelevant(lambda.Symbol):
+                    case IAnonymousFunctionOperation lambda when NeedsFlow(lambda.Symbol):
                         return true;
                 }
 
@@ -80,6 +85,22 @@ namespace IommuAnalyzers.Flow
             }
 
             return false;
+        }
+
+        /// <summary>Lock-relevant for a reason other than [ExcludesLock] alone: it takes, releases, needs or guards a lock.</summary>
+        public bool NeedsFlow(ISymbol symbol)
+        {
+            ISymbol definition = symbol.OriginalDefinition;
+            if (_needsFlow.TryGetValue(definition, out bool known))
+            {
+                return known;
+            }
+
+            bool needs = IsLockRelevant(definition) && (IsLockPrimitive(definition) ||
+                !Resolver.GuardedBy(definition).IsEmpty || !Resolver.RequiresLock(definition).IsEmpty ||
+                !Resolver.AcquiresLock(definition).IsEmpty || !Resolver.ReleasesLock(definition).IsEmpty);
+            _needsFlow.TryAdd(definition, needs);
+            return needs;
         }
 
         /// <summary>A lock operation (KMutex, Monitor, Lock) or a member with a lock annotation.</summary>
@@ -99,10 +120,15 @@ namespace IommuAnalyzers.Flow
         internal bool IsType(ITypeSymbol? type, INamedTypeSymbol? expected) =>
             type != null && expected != null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, expected);
 
-        private bool ComputeLockRelevant(ISymbol symbol)
+        private bool IsLockPrimitive(ISymbol symbol)
         {
             INamedTypeSymbol? containing = symbol.ContainingType;
-            if (symbol is IMethodSymbol && (IsType(containing, Symbols.KMutex) || IsType(containing, Symbols.Monitor) || IsType(containing, Symbols.SystemThreadingLock)))
+            return symbol is IMethodSymbol && (IsType(containing, Symbols.KMutex) || IsType(containing, Symbols.Monitor) || IsType(containing, Symbols.SystemThreadingLock));
+        }
+
+        private bool ComputeLockRelevant(ISymbol symbol)
+        {
+            if (IsLockPrimitive(symbol))
             {
                 return true;
             }
