@@ -1,5 +1,10 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 
@@ -29,6 +34,43 @@ namespace IommuAnalyzers.CodeFixes
                 default:
                     return ImmutableArray<Diagnostic>.Empty;
             }
+        }
+
+        /// <summary>
+        /// One action that applies <paramref name="fixDocument"/> to each document's share of the diagnostics, for fixes
+        /// whose edits stay inside the document of their diagnostic.
+        /// </summary>
+        public static CodeAction PerDocument(
+            Solution solution,
+            ImmutableArray<Diagnostic> diagnostics,
+            string title,
+            string equivalenceKey,
+            Func<Document, IEnumerable<Diagnostic>, CancellationToken, Task<Document>> fixDocument)
+        {
+            return CodeAction.Create(
+                title,
+                async cancellationToken =>
+                {
+                    Solution result = solution;
+                    foreach (IGrouping<SyntaxTree?, Diagnostic> group in diagnostics.GroupBy(d => d.Location.SourceTree))
+                    {
+                        Document? document = group.Key == null ? null : solution.GetDocument(group.Key);
+                        if (document == null)
+                        {
+                            continue;
+                        }
+
+                        Document fixedDocument = await fixDocument(document, group, cancellationToken).ConfigureAwait(false);
+                        SyntaxNode? fixedRoot = await fixedDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+                        if (fixedRoot != null)
+                        {
+                            result = result.WithDocumentSyntaxRoot(document.Id, fixedRoot);
+                        }
+                    }
+
+                    return result;
+                },
+                equivalenceKey);
         }
 
         private static async Task<ImmutableArray<Diagnostic>> CollectProjectAsync(FixAllContext context, Project project)

@@ -366,33 +366,12 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 }
 
                 ImmutableArray<Diagnostic> diagnostics = await FixAllDiagnostics.CollectAsync(fixAllContext).ConfigureAwait(false);
-                Solution solution = fixAllContext.Solution;
-                return CodeAction.Create(
+                return FixAllDiagnostics.PerDocument(
+                    fixAllContext.Solution,
+                    diagnostics,
                     key == ReleaseKey ? "Release every leaked lock before its exit" : "Use scoped guards",
-                    async cancellationToken =>
-                    {
-                        Solution result = solution;
-                        foreach (IGrouping<SyntaxTree?, Diagnostic> group in diagnostics.GroupBy(d => d.Location.SourceTree))
-                        {
-                            Document? document = group.Key == null ? null : solution.GetDocument(group.Key);
-                            if (document == null)
-                            {
-                                continue;
-                            }
-
-                            Document fixedDocument = key == ReleaseKey
-                                ? await ReleaseAsync(document, group, cancellationToken).ConfigureAwait(false)
-                                : await ScopedGuardsAsync(document, group, cancellationToken).ConfigureAwait(false);
-                            SyntaxNode? fixedRoot = await fixedDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-                            if (fixedRoot != null)
-                            {
-                                result = result.WithDocumentSyntaxRoot(document.Id, fixedRoot);
-                            }
-                        }
-
-                        return result;
-                    },
-                    key);
+                    key,
+                    key == ReleaseKey ? ReleaseAsync : ScopedGuardsAsync);
             }
 
             private static async Task<Document> ScopedGuardsAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)

@@ -519,33 +519,12 @@ namespace IommuAnalyzers.CodeFixes.Locking
                     return null;
                 }
 
-                Solution solution = fixAllContext.Solution;
-                return CodeAction.Create(
+                return FixAllDiagnostics.PerDocument(
+                    fixAllContext.Solution,
+                    diagnostics,
                     key == WrapKey ? "Wrap every unlocked use in its lock" : "Add [RequiresLock] to every method",
-                    async cancellationToken =>
-                    {
-                        Solution result = solution;
-                        foreach (IGrouping<SyntaxTree?, Diagnostic> group in diagnostics.GroupBy(d => d.Location.SourceTree))
-                        {
-                            Document? document = group.Key == null ? null : solution.GetDocument(group.Key);
-                            if (document == null)
-                            {
-                                continue;
-                            }
-
-                            Document fixedDocument = key == WrapKey
-                                ? await WrapAsync(document, group, cancellationToken).ConfigureAwait(false)
-                                : await AddRequiresLockAsync(document, group, cancellationToken).ConfigureAwait(false);
-                            SyntaxNode? fixedRoot = await fixedDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-                            if (fixedRoot != null)
-                            {
-                                result = result.WithDocumentSyntaxRoot(document.Id, fixedRoot);
-                            }
-                        }
-
-                        return result;
-                    },
-                    key);
+                    key,
+                    key == WrapKey ? WrapAsync : AddRequiresLockAsync);
             }
         }
     }
