@@ -83,15 +83,29 @@ namespace IommuAnalyzers.Locking
                 return false;
             }
 
-            switch (path.RootKind)
+            bool rootedAtOwner = path.RootKind switch
             {
-                case LockPathRootKind.This:
-                    return !method.IsStatic;
-                case LockPathRootKind.Parameter:
-                    return SymbolEqualityComparer.Default.Equals(path.Root?.ContainingSymbol, method);
-                default:
-                    return false;
+                LockPathRootKind.This => !method.IsStatic,
+                LockPathRootKind.Parameter => SymbolEqualityComparer.Default.Equals(path.Root?.ContainingSymbol, method),
+                _ => false,
+            };
+
+            // A body that takes the lock itself (kernel style: lock, touch, unlock, then touch again by mistake) cannot
+            // require it of its callers: its own acquire would then be a self-deadlock (IOMMU0103).
+            return rootedAtOwner && !AcquiresInBody(path);
+        }
+
+        private bool AcquiresInBody(LockPath path)
+        {
+            foreach (LockEvent lockEvent in Result.Events)
+            {
+                if (lockEvent.Kind == LockEventKind.Acquire && path.Equals(lockEvent.Lock))
+                {
+                    return true;
+                }
             }
+
+            return false;
         }
 
         private string? CodeText(LockPath path, int position)

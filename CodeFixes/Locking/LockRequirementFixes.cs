@@ -26,8 +26,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
         public static async Task RegisterAsync(CodeFixContext context)
         {
             SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
+            if (root == null)
             {
                 return;
             }
@@ -46,7 +45,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 }
 
                 if (diagnostic.Properties.TryGetValue(LockDiagnosticProperties.RequiresLockArgument, out string? argument) && argument != null &&
-                    EnclosingMember(node) is SyntaxNode enclosing && !TakesLocksItself(enclosing, model, context.CancellationToken))
+                    EnclosingMember(node) != null)
                 {
                     context.RegisterCodeFix(
                         CodeAction.Create(
@@ -344,48 +343,6 @@ namespace IommuAnalyzers.CodeFixes.Locking
         // ---- [RequiresLock] on the enclosing method ----
 
         /// <summary>The method, constructor or local function the diagnostic is in (not through a lambda, which cannot carry the contract usefully).</summary>
-        /// <summary>
-        /// Whether the member takes a lock in its own body (kernel style: lock, touch, unlock). Requiring its callers to
-        /// hold the lock would then make its own acquire a self-deadlock (IOMMU0103), so only the wrap is offered.
-        /// </summary>
-        private static bool TakesLocksItself(SyntaxNode member, SemanticModel model, CancellationToken cancellationToken)
-        {
-            IommuSymbols? symbols = IommuSymbols.TryCreate(model.Compilation);
-            foreach (SyntaxNode node in member.DescendantNodes())
-            {
-                if (node is LockStatementSyntax)
-                {
-                    return true;
-                }
-
-                if (node is InvocationExpressionSyntax invocation &&
-                    model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol method &&
-                    IsAcquire(method, symbols))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private static bool IsAcquire(IMethodSymbol method, IommuSymbols? symbols)
-        {
-            INamedTypeSymbol type = method.ContainingType;
-            string name = method.Name;
-            if (symbols != null && SymbolEqualityComparer.Default.Equals(type, symbols.KMutex))
-            {
-                return name == "Lock" || name == "TryLock" || name == "Guard";
-            }
-
-            if (symbols != null && (SymbolEqualityComparer.Default.Equals(type, symbols.Monitor) || SymbolEqualityComparer.Default.Equals(type, symbols.SystemThreadingLock)))
-            {
-                return name == "Enter" || name == "TryEnter" || name == "EnterScope";
-            }
-
-            return symbols != null && IommuSymbols.HasAttribute(method, symbols.AcquiresLockAttribute);
-        }
-
         private static SyntaxNode? EnclosingMember(SyntaxNode node)
         {
             for (SyntaxNode? current = node; current != null; current = current.Parent)
@@ -409,8 +366,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
         public static async Task<Document> AddRequiresLockAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
             SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
+            if (root == null)
             {
                 return document;
             }
@@ -420,7 +376,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 if (!diagnostic.Properties.TryGetValue(LockDiagnosticProperties.RequiresLockArgument, out string? argument) || argument == null ||
-                    !(EnclosingMember(node) is SyntaxNode member) || TakesLocksItself(member, model, cancellationToken))
+                    !(EnclosingMember(node) is SyntaxNode member))
                 {
                     continue;
                 }
