@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace IommuAnalyzers
@@ -11,6 +12,10 @@ namespace IommuAnalyzers
     /// </summary>
     internal sealed class IommuSymbols
     {
+        // One instance per compilation, shared by every analyzer and fix: each rule's compilation-start action would
+        // otherwise repeat the thirty-odd metadata-name look-ups. Weakly keyed, so a compilation is never kept alive.
+        private static readonly ConditionalWeakTable<Compilation, IommuSymbols> s_byCompilation = new ConditionalWeakTable<Compilation, IommuSymbols>();
+
         private IommuSymbols(Compilation compilation)
         {
             Compilation = compilation;
@@ -117,7 +122,7 @@ namespace IommuAnalyzers
         /// <summary>Resolves the symbols; null when the compilation references nothing of the runtime.</summary>
         public static IommuSymbols? TryCreate(Compilation compilation)
         {
-            var symbols = new IommuSymbols(compilation);
+            IommuSymbols symbols = s_byCompilation.GetValue(compilation, c => new IommuSymbols(c));
             return symbols.HasOwnershipModel || symbols.HasLockModel || symbols.MustCheckAttribute != null ? symbols : null;
         }
 
