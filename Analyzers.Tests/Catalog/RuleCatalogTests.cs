@@ -95,9 +95,8 @@ namespace IommuAnalyzers.Tests.Catalog
         private static DiagnosticDescriptor Descriptor(string id) => AllDescriptors().Single(d => d.Id == id);
 
         internal static IReadOnlyList<DiagnosticDescriptor> AllDescriptors() =>
-            typeof(RuleIdentifiers).Assembly.GetTypes()
-                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() != null)
-                .SelectMany(t => ((DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)
+            AnalyzerCatalog.Analyzers
+                .SelectMany(a => a.SupportedDiagnostics)
                 .GroupBy(d => d.Id)
                 .Select(g => g.First())
                 .OrderBy(d => d.Id, StringComparer.Ordinal)

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Threading.Tasks;
 using IommuAnalyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
@@ -23,7 +22,7 @@ namespace IommuAnalyzers.Tests.Samples
         public async Task Analyzers_ReportExactlyThePlantedBugs()
         {
             string root = DriverPortsBugMarkerTests.SamplesRoot();
-            ImmutableArray<DiagnosticAnalyzer> analyzers = AllAnalyzers();
+            ImmutableArray<DiagnosticAnalyzer> analyzers = AnalyzerCatalog.Analyzers;
             var supported = new HashSet<string>(analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id), StringComparer.Ordinal);
 
             var trees = Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories)
@@ -65,13 +64,6 @@ namespace IommuAnalyzers.Tests.Samples
             FileLinePositionSpan span = diagnostic.Location.GetLineSpan();
             return span.Path + ":" + (span.StartLinePosition.Line + 1) + " " + diagnostic.Id;
         }
-
-        internal static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers() =>
-            typeof(RuleIdentifiers).Assembly.GetTypes()
-                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() != null)
-                .OrderBy(t => t.FullName, StringComparer.Ordinal)
-                .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-                .ToImmutableArray();
 
         private static bool IsBuildOutput(string relative) =>
             relative.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal) ||

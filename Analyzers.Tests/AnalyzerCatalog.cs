@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Diagnostics;
 
-namespace IommuAnalyzers.Tests.Reliability
+namespace IommuAnalyzers.Tests
 {
     /// <summary>
     /// Every analyzer and code fix the package ships, found by reflection over the two product assemblies (the way the
