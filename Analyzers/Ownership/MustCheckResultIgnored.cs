@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -41,7 +42,9 @@ namespace IommuAnalyzers.Ownership
                     return;
                 }
 
-                startContext.RegisterOperationAction(operationContext => AnalyzeInvocation(operationContext, symbols), OperationKind.Invocation);
+                // Every invocation of the compilation comes here: decide [MustCheck] once per method, not per call.
+                var mustCheck = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+                startContext.RegisterOperationAction(operationContext => AnalyzeInvocation(operationContext, symbols, mustCheck), OperationKind.Invocation);
             });
         }
 
@@ -59,11 +62,22 @@ namespace IommuAnalyzers.Ownership
             return false;
         }
 
-        private static void AnalyzeInvocation(OperationAnalysisContext context, IommuSymbols symbols)
+        private static void AnalyzeInvocation(OperationAnalysisContext context, IommuSymbols symbols, ConcurrentDictionary<IMethodSymbol, bool> mustCheck)
         {
             var invocation = (IInvocationOperation)context.Operation;
             IMethodSymbol target = invocation.TargetMethod;
-            if (target.ReturnsVoid || !IsMustCheck(target, symbols))
+            if (target.ReturnsVoid)
+            {
+                return;
+            }
+
+            if (!mustCheck.TryGetValue(target, out bool isMustCheck))
+            {
+                isMustCheck = IsMustCheck(target, symbols);
+                mustCheck.TryAdd(target, isMustCheck);
+            }
+
+            if (!isMustCheck)
             {
                 return;
             }
