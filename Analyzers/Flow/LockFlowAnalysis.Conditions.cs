@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace IommuAnalyzers.Flow
+{
+    internal static partial class LockFlowAnalysis
+    {
+        // Conditions: the state on each edge of a branch on TryLock, a lock-taken flag or a witness local.
+        private sealed partial class BodyAnalysis
+        {
+            private LockState TrackWitness(ILocalSymbol local, IOperation value, LockState state)
+            {
+                // bool ok = m.TryLock(); -- ok tells whether the lock is held.
+                if (OperationPaths.Unwrap(value) is IInvocationOperation invocation && TryAcquireTarget(invocation, out LockPath? path, out LockKind kind) && path != null)
+                {
+                    return state.WithWitness(new LockWitness(local, path, kind, alreadyAcquired: false, invocation.Syntax.GetLocation()));
+                }
+
+                return state.WithoutWitness(local);
+            }
+
+            /// <summary>The state on an edge of a conditional branch: TryLock and lock-taken flags decide what is held.</summary>
+            private LockState ApplyCondition(IOperation condition, bool valueOnEdge, LockState state)
+            {
+                if (!TryConditionLock(condition, state, out LockPath? path, out LockKind kind, out bool heldWhenTrue, out bool alreadyAcquired, out Location? site, 0) || path == null)
+                {
+                    return state;
+                }
+
+                bool held = valueOnEdge == heldWhenTrue;
+                if (held)
+                {
+                    return alreadyAcquired ? state : state.Acquire(path, kind, site);
+                }
+
+                return alreadyAcquired ? state.Release(path) : state;
+            }
+
+            private bool TryConditionLock(IOperation condition, LockState state, out LockPath? path, out LockKind kind, out bool heldWhenTrue, out bool alreadyAcquired, out Location? site, int depth)
+            {
+                path = null;
+                kind = LockKind.Monitor;
+                heldWhenTrue = true;
+                alreadyAcquired = false;
+                site = null;
+                if (depth > 8)
+                {
+                    return false;
+                }
+
+                switch (OperationPaths.Unwrap(condition))
+                {
+                    case IInvocationOperation invocation when TryAcquireTarget(invocation, out path, out kind):
+                        site = invocation.Syntax.GetLocation();
+                        return true;
+                    case ILocalReferenceOperation local when state.FindWitness(local.Local) is LockWitness witness:
+                        path = witness.Path;
+                        kind = witness.Kind;
+                        alreadyAcquired = witness.AlreadyAcquired;
+                        site = witness.Site;
+                        return true;
+                    case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
+                        if (TryConditionLock(not.Operand, state, out path, out kind, out heldWhenTrue, out alreadyAcquired, out site, depth + 1))
+                        {
+                            heldWhenTrue = !heldWhenTrue;
+                            return true;
+                        }
+
+                        return false;
+                    case IIsPatternOperation isPattern:
+                        bool? matches = BoolPattern(isPattern.Pattern);
+                        if (matches.HasValue && TryConditionLock(isPattern.Value, state, out path, out kind, out heldWhenTrue, out alreadyAcquired, out site, depth + 1))
+                        {
+                            heldWhenTrue = heldWhenTrue == matches.Value;
+                            return true;
+                        }
+
+                        return false;
+                    case IBinaryOperation binary when binary.OperatorKind == BinaryOperatorKind.Equals || binary.OperatorKind == BinaryOperatorKind.NotEquals:
+                        IOperation? other = BoolConstant(binary.RightOperand).HasValue ? binary.LeftOperand : BoolConstant(binary.LeftOperand).HasValue ? binary.RightOperand : null;
+                        bool? constant = BoolConstant(binary.RightOperand) ?? BoolConstant(binary.LeftOperand);
+                        if (other != null && constant.HasValue && TryConditionLock(other, state, out path, out kind, out heldWhenTrue, out alreadyAcquired, out site, depth + 1))
+                        {
+                            bool equalsTrue = constant.Value == (binary.OperatorKind == BinaryOperatorKind.Equals);
+                            heldWhenTrue = heldWhenTrue == equalsTrue;
+                            return true;
+                        }
+
+                        return false;
+                    default:
+                        return false;
+                }
+            }
+
+            private static bool? BoolPattern(IPatternOperation pattern)
+            {
+                switch (pattern)
+                {
+                    case IConstantPatternOperation constant:
+                        return BoolConstant(constant.Value);
+                    case INegatedPatternOperation negated:
+                        bool? inner = BoolPattern(negated.Pattern);
+                        return inner.HasValue ? !inner.Value : (bool?)null;
+                    default:
+                        return null;
+                }
+            }
+
+            private static bool? BoolConstant(IOperation operation) =>
+                OperationPaths.Unwrap(operation)?.ConstantValue is { HasValue: true, Value: bool value } ? value : (bool?)null;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace IommuAnalyzers.Flow
+{
+    internal static partial class LockFlowAnalysis
+    {
+        // The text a site uses for a lock, for fixes that insert it.
+        private sealed partial class BodyAnalysis
+        {
+            private static string? LockTextAt(LockExpression expression, IOperation? instance, ImmutableArray<IArgumentOperation>? arguments)
+            {
+                string? root;
+                switch (expression.Root)
+                {
+                    case LockExpressionRoot.Receiver:
+                        if (instance == null)
+                        {
+                            return null;
+                        }
+
+                        root = instance.IsImplicit && instance is IInstanceReferenceOperation ? string.Empty : SimpleText(instance.Syntax);
+                        break;
+                    case LockExpressionRoot.Parameter when arguments != null && expression.Parameter != null:
+                        root = null;
+                        foreach (IArgumentOperation argument in arguments.Value)
+                        {
+                            if (argument.Parameter != null && argument.Parameter.Ordinal == expression.Parameter.Ordinal && !argument.IsImplicit)
+                            {
+                                root = SimpleText(argument.Value.Syntax);
+                            }
+                        }
+
+                        break;
+                    default:
+                        return null;
+                }
+
+                if (root == null)
+                {
+                    return null;
+                }
+
+                var text = new System.Text.StringBuilder(root);
+                foreach (ISymbol member in expression.Members)
+                {
+                    if (text.Length > 0)
+                    {
+                        text.Append('.');
+                    }
+
+                    text.Append(member.Name);
+                }
+
+                return text.Length == 0 ? "this" : text.ToString();
+            }
+
+            private static string? SimpleText(SyntaxNode syntax)
+            {
+                for (SyntaxNode? node = syntax; node != null;)
+                {
+                    switch (node)
+                    {
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax _:
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.ThisExpressionSyntax _:
+                            return syntax.ToString();
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access when access.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SimpleMemberAccessExpression):
+                            node = access.Expression;
+                            continue;
+                        case Microsoft.CodeAnalysis.CSharp.Syntax.PostfixUnaryExpressionSyntax suppress when suppress.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SuppressNullableWarningExpression):
+                            node = suppress.Operand;
+                            continue;
+                        default:
+                            return null;
+                    }
+                }
+
+                return null;
+            }
+        }
+    }
+}
