@@ -18,7 +18,7 @@ namespace IommuAnalyzers.Flow
                 var throwingTries = new HashSet<ControlFlowRegion>();
                 foreach (BasicBlock block in _blocks)
                 {
-                    for (ControlFlowRegion? region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+                    for (ControlFlowRegion? region = block.EnclosingRegion; region != null; region = Parent(region))
                     {
                         if (region.Kind == ControlFlowRegionKind.Finally)
                         {
@@ -42,7 +42,7 @@ namespace IommuAnalyzers.Flow
                 {
                     ControlFlowRegion? region = block.EnclosingRegion;
                     if (region != null && region.Kind == ControlFlowRegionKind.Try && region.FirstBlockOrdinal == block.Ordinal &&
-                        region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch && !throwingTries.Contains(region))
+                        Parent(region) is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch && !throwingTries.Contains(region))
                     {
                         var handlers = new List<int>();
                         for (int i = 1; i < tryAndCatch.NestedRegions.Length; i++)
@@ -55,14 +55,20 @@ namespace IommuAnalyzers.Flow
                 }
             }
 
+            /// <summary>
+            /// The enclosing region within this graph. A lambda's or local function's root region points into the
+            /// enclosing method's regions, whose block ordinals belong to another graph: the walk stops at our own root.
+            /// </summary>
+            private ControlFlowRegion? Parent(ControlFlowRegion region) => ReferenceEquals(region, _graph.Root) ? null : region.EnclosingRegion;
+
             private static bool IsThrow(ControlFlowBranch? branch) =>
                 branch != null && (branch.Semantics == ControlFlowBranchSemantics.Throw || branch.Semantics == ControlFlowBranchSemantics.Rethrow);
 
-            private static ControlFlowRegion? EnclosingTryWithCatch(ControlFlowRegion? region)
+            private ControlFlowRegion? EnclosingTryWithCatch(ControlFlowRegion? region)
             {
-                for (; region != null; region = region.EnclosingRegion)
+                for (; region != null; region = Parent(region))
                 {
-                    if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion?.Kind == ControlFlowRegionKind.TryAndCatch)
+                    if (region.Kind == ControlFlowRegionKind.Try && Parent(region)?.Kind == ControlFlowRegionKind.TryAndCatch)
                     {
                         return region;
                     }
@@ -153,14 +159,14 @@ namespace IommuAnalyzers.Flow
             private bool FollowThrow(BasicBlock source, ControlFlowBranch branch, LockState state, List<Flow> flows, bool replay)
             {
                 LockState? current = state;
-                for (ControlFlowRegion? region = source.EnclosingRegion; region != null; region = region.EnclosingRegion)
+                for (ControlFlowRegion? region = source.EnclosingRegion; region != null; region = Parent(region))
                 {
                     if (region.Kind != ControlFlowRegionKind.Try)
                     {
                         continue;
                     }
 
-                    ControlFlowRegion? parent = region.EnclosingRegion;
+                    ControlFlowRegion? parent = Parent(region);
                     if (parent?.Kind == ControlFlowRegionKind.TryAndCatch)
                     {
                         // The explicit throw may be caught here: it flows to every handler, not out of the body.
