@@ -19,6 +19,10 @@ namespace IommuAnalyzers.Tests.Locking
         [InlineData(@"int F(IommuGroup g, int k) { g.Mutex.Lock(); switch (k) { case 0: g.Mutex.Unlock(); return 0; case 1: {|IOMMU0101:return 1;|} } g.Mutex.Unlock(); return 2; }")]
         [InlineData(@"void F() { _lock.Enter(); _lockCount++; {|IOMMU0101:}|}")]
         [InlineData(@"void F(IommuGroup g) { Action a = () => g.Mutex.Lock({|IOMMU0101:)|}; }")]
+        // A try-lock's flag tested in an if that then joined, or never tested: held whenever it succeeded.
+        [InlineData(@"void F(IommuGroup g) { bool ok = g.Mutex.TryLock(); if (ok) g.OwnerCount++; Console.WriteLine(); {|IOMMU0101:}|}")]
+        [InlineData(@"void F(IommuGroup g, bool c) { bool ok = g.Mutex.TryLock(); if (c) {|IOMMU0101:return;|} if (ok) g.Mutex.Unlock(); }")]
+        [InlineData(@"void F() { bool taken = false; Monitor.TryEnter(_gate, ref taken); if (taken) _monitorCount++; {|IOMMU0101:}|}")]
         public Task Positive(string members) => LockTestSource.VerifyMembersAsync(members);
 
         [Theory]
@@ -30,6 +34,10 @@ namespace IommuAnalyzers.Tests.Locking
         [InlineData(@"int F(bool c) { lock (_gate) { if (c) return 1; _monitorCount++; } return 0; }")]
         [InlineData(@"int F(IommuGroup g) { if (!g.Mutex.TryLock()) return -16; g.OwnerCount++; g.Mutex.Unlock(); return 0; }")]
         [InlineData(@"void F(IommuGroup g) { Action a = () => { using (g.Mutex.Guard()) { g.OwnerCount++; } }; }")]
+        // The near misses of the flag rows: every path out tests the flag first.
+        [InlineData(@"void F(IommuGroup g) { bool ok = g.Mutex.TryLock(); if (ok) g.OwnerCount++; if (ok) g.Mutex.Unlock(); }")]
+        [InlineData(@"void F(IommuGroup g) { bool busy = !g.Mutex.TryLock(); if (busy) return; g.OwnerCount++; g.Mutex.Unlock(); }")]
+        [InlineData(@"void F() { bool taken = false; try { Monitor.TryEnter(_gate, 10, ref taken); if (taken) _monitorCount++; } finally { if (taken) Monitor.Exit(_gate); } }")]
         public Task Negative(string members) => LockTestSource.VerifyMembersAsync(members);
 
         [Fact]

@@ -11,7 +11,6 @@ namespace IommuAnalyzers.Tests.Locking
         [InlineData(@"void F(IommuGroup g, bool c) { if (c) g.Mutex.Lock(); {|IOMMU0105:g.OwnerCount++;|} if (c) g.Mutex.Unlock(); }")]
         [InlineData(@"void F(IommuGroup g, bool c) { g.Mutex.Lock(); if (c) g.Mutex.Unlock(); {|IOMMU0105:Console.WriteLine();|} }")]
         [InlineData(@"void F(IommuGroup g, int n) { while ({|IOMMU0105:n-- > 0|}) { g.Mutex.Lock(); } }")]
-        [InlineData(@"void F(IommuGroup g) { bool ok = g.Mutex.TryLock(); if (ok) g.OwnerCount++; {|IOMMU0105:Console.WriteLine();|} }")]
         [InlineData(@"void F(IommuGroup g, int k) { switch (k) { case 1: g.Mutex.Lock(); break; default: break; } {|IOMMU0105:Console.WriteLine();|} }")]
         [InlineData(@"void F(bool c) { if (c) Monitor.Enter(_gate); {|IOMMU0105:Console.WriteLine();|} }")]
         [InlineData(@"void F(IommuGroup g, bool c) { try { g.Mutex.Lock(); if (c) throw new InvalidOperationException(); g.Mutex.Unlock(); } catch (InvalidOperationException) { } {|IOMMU0105:Console.WriteLine();|} }")]

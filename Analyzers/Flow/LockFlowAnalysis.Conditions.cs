@@ -15,10 +15,10 @@ namespace IommuAnalyzers.Flow
         {
             private LockState TrackWitness(ILocalSymbol local, IOperation value, LockState state)
             {
-                // bool ok = m.TryLock(); -- ok tells whether the lock is held.
-                if (OperationPaths.Unwrap(value) is IInvocationOperation invocation && TryAcquireTarget(invocation, out LockPath? path, out LockKind kind) && path != null)
+                // bool ok = m.TryLock(); bool busy = !ok; bool t2 = taken; -- the local tells whether the lock is held.
+                if (TryConditionLock(value, state, out LockPath? path, out LockKind kind, out bool heldWhenTrue, out LockFlag flag, out Location? site, 0) && path != null)
                 {
-                    return state.WithWitness(new LockWitness(local, path, kind, alreadyAcquired: false, invocation.Syntax.GetLocation()));
+                    return state.WithWitness(new LockWitness(local, path, kind, flag, site, heldWhenTrue));
                 }
 
                 return state.WithoutWitness(local);
@@ -27,26 +27,47 @@ namespace IommuAnalyzers.Flow
             /// <summary>The state on an edge of a conditional branch: TryLock and lock-taken flags decide what is held.</summary>
             private LockState ApplyCondition(IOperation condition, bool valueOnEdge, LockState state)
             {
-                if (!TryConditionLock(condition, state, out LockPath? path, out LockKind kind, out bool heldWhenTrue, out bool alreadyAcquired, out Location? site, 0) || path == null)
+                if (!TryConditionLock(condition, state, out LockPath? path, out LockKind kind, out bool heldWhenTrue, out LockFlag flag, out Location? site, 0) || path == null)
                 {
                     return state;
                 }
 
+                // The branch decides the flag, and every flag set by the same call with it (ok and busy = !ok), so a
+                // later test of it on this branch changes nothing.
                 bool held = valueOnEdge == heldWhenTrue;
                 if (held)
                 {
-                    return alreadyAcquired ? state : state.Acquire(path, kind, site);
+                    return flag == LockFlag.Taken ? state : MarkFlags(state.Acquire(path, kind, site), path, site, LockFlag.Taken);
                 }
 
-                return alreadyAcquired ? state.Release(path) : state;
+                LockState decided = MarkFlags(state, path, site, LockFlag.NotTaken);
+                return flag == LockFlag.Taken ? decided.Release(path) : decided;
             }
 
-            private bool TryConditionLock(IOperation condition, LockState state, out LockPath? path, out LockKind kind, out bool heldWhenTrue, out bool alreadyAcquired, out Location? site, int depth)
+            private static LockState MarkFlags(LockState state, LockPath path, Location? site, LockFlag flag)
+            {
+                if (site == null)
+                {
+                    return state;
+                }
+
+                foreach (LockWitness witness in state.Witnesses)
+                {
+                    if (witness.Path.Equals(path) && Equals(witness.Site, site) && witness.Flag != flag)
+                    {
+                        state = state.WithWitness(witness.With(flag));
+                    }
+                }
+
+                return state;
+            }
+
+            private bool TryConditionLock(IOperation condition, LockState state, out LockPath? path, out LockKind kind, out bool heldWhenTrue, out LockFlag flag, out Location? site, int depth)
             {
                 path = null;
                 kind = LockKind.Monitor;
                 heldWhenTrue = true;
-                alreadyAcquired = false;
+                flag = LockFlag.Undecided;
                 site = null;
                 if (depth > 8)
                 {
@@ -61,11 +82,12 @@ namespace IommuAnalyzers.Flow
                     case ILocalReferenceOperation local when state.FindWitness(local.Local) is LockWitness witness:
                         path = witness.Path;
                         kind = witness.Kind;
-                        alreadyAcquired = witness.AlreadyAcquired;
+                        heldWhenTrue = witness.HeldWhen;
+                        flag = witness.Flag;
                         site = witness.Site;
                         return true;
                     case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
-                        if (TryConditionLock(not.Operand, state, out path, out kind, out heldWhenTrue, out alreadyAcquired, out site, depth + 1))
+                        if (TryConditionLock(not.Operand, state, out path, out kind, out heldWhenTrue, out flag, out site, depth + 1))
                         {
                             heldWhenTrue = !heldWhenTrue;
                             return true;
@@ -74,7 +96,7 @@ namespace IommuAnalyzers.Flow
                         return false;
                     case IIsPatternOperation isPattern:
                         bool? matches = BoolPattern(isPattern.Pattern);
-                        if (matches.HasValue && TryConditionLock(isPattern.Value, state, out path, out kind, out heldWhenTrue, out alreadyAcquired, out site, depth + 1))
+                        if (matches.HasValue && TryConditionLock(isPattern.Value, state, out path, out kind, out heldWhenTrue, out flag, out site, depth + 1))
                         {
                             heldWhenTrue = heldWhenTrue == matches.Value;
                             return true;
@@ -84,7 +106,7 @@ namespace IommuAnalyzers.Flow
                     case IBinaryOperation binary when binary.OperatorKind == BinaryOperatorKind.Equals || binary.OperatorKind == BinaryOperatorKind.NotEquals:
                         IOperation? other = BoolConstant(binary.RightOperand).HasValue ? binary.LeftOperand : BoolConstant(binary.LeftOperand).HasValue ? binary.RightOperand : null;
                         bool? constant = BoolConstant(binary.RightOperand) ?? BoolConstant(binary.LeftOperand);
-                        if (other != null && constant.HasValue && TryConditionLock(other, state, out path, out kind, out heldWhenTrue, out alreadyAcquired, out site, depth + 1))
+                        if (other != null && constant.HasValue && TryConditionLock(other, state, out path, out kind, out heldWhenTrue, out flag, out site, depth + 1))
                         {
                             bool equalsTrue = constant.Value == (binary.OperatorKind == BinaryOperatorKind.Equals);
                             heldWhenTrue = heldWhenTrue == equalsTrue;

@@ -45,10 +45,10 @@ namespace IommuAnalyzers.Flow
                     {
                         case "Enter":
                             state = Acquire(invocation, monitor, LockKind.Monitor, state, record);
-                            return taken != null && monitor != null ? state.WithWitness(new LockWitness(taken, monitor, LockKind.Monitor, alreadyAcquired: true, location)) : state;
+                            return taken != null && monitor != null ? state.WithWitness(new LockWitness(taken, monitor, LockKind.Monitor, LockFlag.Taken, location)) : state;
                         case "TryEnter":
                             state = TryAcquire(invocation, monitor, LockKind.Monitor, state, record);
-                            return taken != null && monitor != null ? state.WithWitness(new LockWitness(taken, monitor, LockKind.Monitor, alreadyAcquired: false, location)) : state;
+                            return taken != null && monitor != null ? state.WithWitness(new LockWitness(taken, monitor, LockKind.Monitor, LockFlag.Undecided, location)) : state;
                         case "Exit":
                             return Release(invocation, monitor, LockKind.Monitor, state, record, scoped: false);
                     }

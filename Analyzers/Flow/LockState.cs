@@ -44,19 +44,34 @@ namespace IommuAnalyzers.Flow
         public int Depth { get; }
     }
 
+    /// <summary>What a lock-taken flag is known to say on the paths reaching a point.</summary>
+    internal enum LockFlag
+    {
+        /// <summary>Not tested yet: the lock is held exactly when the flag says so (after TryLock, TryEnter(ref taken)).</summary>
+        Undecided,
+
+        /// <summary>A branch found it taken: the lock is in the held set (after Monitor.Enter(o, ref taken), or in <c>if (ok)</c>).</summary>
+        Taken,
+
+        /// <summary>A branch found it not taken: the lock is not held.</summary>
+        NotTaken,
+    }
+
     /// <summary>
     /// A local bool that tells whether a lock is held: <c>lockTaken</c> of <c>Monitor.Enter(o, ref lockTaken)</c> (the
-    /// lowering of C#'s <c>lock</c>) or <c>ok</c> of <c>bool ok = m.TryLock();</c>.
+    /// lowering of C#'s <c>lock</c>), <c>ok</c> of <c>bool ok = m.TryLock();</c>, or <c>busy</c> of
+    /// <c>bool busy = !m.TryLock();</c> (held when the local is false: <see cref="HeldWhen"/>).
     /// </summary>
     internal readonly struct LockWitness
     {
-        public LockWitness(ILocalSymbol local, LockPath path, LockKind kind, bool alreadyAcquired, Location? site)
+        public LockWitness(ILocalSymbol local, LockPath path, LockKind kind, LockFlag flag, Location? site, bool heldWhen = true)
         {
             Local = local;
             Path = path;
             Kind = kind;
-            AlreadyAcquired = alreadyAcquired;
+            Flag = flag;
             Site = site;
+            HeldWhen = heldWhen;
         }
 
         public ILocalSymbol Local { get; }
@@ -65,13 +80,25 @@ namespace IommuAnalyzers.Flow
 
         public LockKind Kind { get; }
 
-        /// <summary>The lock was added when the witness was set (Monitor.Enter); false for a try-lock whose result is pending.</summary>
-        public bool AlreadyAcquired { get; }
+        /// <summary>Whether the lock is known taken on these paths, known not taken, or held exactly when the flag says so.</summary>
+        public LockFlag Flag { get; }
 
+        /// <summary>The lock was added when the witness was set (Monitor.Enter), or by the branch that tested it.</summary>
+        public bool AlreadyAcquired => Flag == LockFlag.Taken;
+
+        /// <summary>The try or enter call that set the flag: flags with the same site tell about the same acquisition.</summary>
         public Location? Site { get; }
 
-        public bool SameAs(LockWitness other) =>
-            SymbolEqualityComparer.Default.Equals(Local, other.Local) && Path.Equals(other.Path) && AlreadyAcquired == other.AlreadyAcquired;
+        /// <summary>The value of the local for which the lock is held.</summary>
+        public bool HeldWhen { get; }
+
+        public LockWitness With(LockFlag flag) => new LockWitness(Local, Path, Kind, flag, Site, HeldWhen);
+
+        public bool SameAs(LockWitness other) => SameFlag(other) && Flag == other.Flag;
+
+        /// <summary>The same local telling about the same acquisition the same way, whatever it is known to say.</summary>
+        public bool SameFlag(LockWitness other) =>
+            SymbolEqualityComparer.Default.Equals(Local, other.Local) && Path.Equals(other.Path) && HeldWhen == other.HeldWhen && Equals(Site, other.Site);
     }
 
     /// <summary>
@@ -131,7 +158,7 @@ namespace IommuAnalyzers.Flow
             return new LockState(Locks.Add(new HeldLock(path, kind, true, site, 1)), Witnesses);
         }
 
-        /// <summary>One release: a recursive lock held twice stays held once.</summary>
+        /// <summary>One release: a recursive lock held twice stays held once. Once it is free, no flag tells about it any more.</summary>
         public LockState Release(LockPath path)
         {
             for (int i = 0; i < Locks.Length; i++)
@@ -141,11 +168,25 @@ namespace IommuAnalyzers.Flow
                 {
                     return held.Depth > 1
                         ? new LockState(Locks.SetItem(i, new HeldLock(path, held.Kind, held.OnAllPaths, held.AcquiredAt, held.Depth - 1)), Witnesses)
-                        : new LockState(Locks.RemoveAt(i), Witnesses);
+                        : new LockState(Locks.RemoveAt(i), WithoutWitnessesOf(path));
                 }
             }
 
             return this;
+        }
+
+        private ImmutableArray<LockWitness> WithoutWitnessesOf(LockPath path)
+        {
+            ImmutableArray<LockWitness> witnesses = Witnesses;
+            for (int i = witnesses.Length - 1; i >= 0; i--)
+            {
+                if (witnesses[i].Flag == LockFlag.Taken && witnesses[i].Path.Equals(path))
+                {
+                    witnesses = witnesses.RemoveAt(i);
+                }
+            }
+
+            return witnesses;
         }
 
         internal LockState WithWitness(LockWitness witness) => new LockState(Locks, WithoutWitnessOf(witness.Local).Add(witness));
@@ -169,6 +210,37 @@ namespace IommuAnalyzers.Flow
             return null;
         }
 
+        /// <summary>
+        /// Locks held exactly when an untested flag says so (<c>bool ok = m.TryLock();</c> never tested again, or
+        /// tested in an if whose branches have joined): at an exit they may still be held.
+        /// </summary>
+        public ImmutableArray<LockWitness> HeldByUntestedFlag()
+        {
+            ImmutableArray<LockWitness> found = ImmutableArray<LockWitness>.Empty;
+            foreach (LockWitness witness in Witnesses)
+            {
+                if (witness.Flag == LockFlag.Undecided && Find(witness.Path) == null && !ContainsPath(found, witness.Path))
+                {
+                    found = found.Add(witness);
+                }
+            }
+
+            return found;
+        }
+
+        private static bool ContainsPath(ImmutableArray<LockWitness> witnesses, LockPath path)
+        {
+            foreach (LockWitness witness in witnesses)
+            {
+                if (witness.Path.Equals(path))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>The join where paths meet: held on all paths only if held on all paths of both sides.</summary>
         public static LockState Join(LockState left, LockState right)
         {
@@ -177,9 +249,41 @@ namespace IommuAnalyzers.Flow
                 return left;
             }
 
+            // A flag whose branch took the lock on one side and did not on the other (if (taken) { ... } joined with
+            // the else): the join is "held iff the flag" (Undecided), and the lock is in neither set; the flag's
+            // next test decides it again, and an exit before that reports it as maybe held.
+            ImmutableArray<LockWitness>.Builder witnesses = ImmutableArray.CreateBuilder<LockWitness>();
+            ImmutableArray<LockPath> correlated = ImmutableArray<LockPath>.Empty;
+            foreach (LockWitness a in left.Witnesses)
+            {
+                if (!(right.FindWitness(a.Local) is LockWitness b) || !a.SameFlag(b))
+                {
+                    continue;
+                }
+
+                if (a.Flag == b.Flag)
+                {
+                    witnesses.Add(a);
+                }
+                else if (a.Flag != LockFlag.Taken && b.Flag != LockFlag.Taken)
+                {
+                    witnesses.Add(a.With(LockFlag.Undecided));
+                }
+                else if (TakenOnlyBy(a.Flag == LockFlag.Taken ? left : right, a.Flag == LockFlag.Taken ? right : left, a.Path))
+                {
+                    witnesses.Add(a.With(LockFlag.Undecided));
+                    correlated = correlated.Add(a.Path);
+                }
+            }
+
             ImmutableArray<HeldLock>.Builder locks = ImmutableArray.CreateBuilder<HeldLock>(left.Locks.Length + right.Locks.Length);
             foreach (HeldLock a in left.Locks)
             {
+                if (correlated.Contains(a.Path))
+                {
+                    continue;
+                }
+
                 if (right.Find(a.Path) is HeldLock b)
                 {
                     locks.Add(new HeldLock(a.Path, a.Kind, a.OnAllPaths && b.OnAllPaths, Earlier(a.AcquiredAt, b.AcquiredAt), Math.Min(a.Depth, b.Depth)));
@@ -192,23 +296,18 @@ namespace IommuAnalyzers.Flow
 
             foreach (HeldLock b in right.Locks)
             {
-                if (left.Find(b.Path) == null)
+                if (left.Find(b.Path) == null && !correlated.Contains(b.Path))
                 {
                     locks.Add(new HeldLock(b.Path, b.Kind, false, b.AcquiredAt, b.Depth));
                 }
             }
 
-            ImmutableArray<LockWitness>.Builder witnesses = ImmutableArray.CreateBuilder<LockWitness>();
-            foreach (LockWitness a in left.Witnesses)
-            {
-                if (right.FindWitness(a.Local) is LockWitness b && a.SameAs(b))
-                {
-                    witnesses.Add(a);
-                }
-            }
-
             return new LockState(locks.ToImmutable(), witnesses.ToImmutable());
         }
+
+        /// <summary>The flag's lock is held once on all paths of <paramref name="taken"/> and on no path of <paramref name="notTaken"/>.</summary>
+        private static bool TakenOnlyBy(LockState taken, LockState notTaken, LockPath path) =>
+            taken.Find(path) is HeldLock held && held.OnAllPaths && held.Depth == 1 && notTaken.Find(path) == null;
 
         public bool Equals(LockState? other)
         {

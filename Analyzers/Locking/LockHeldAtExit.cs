@@ -53,6 +53,20 @@ namespace IommuAnalyzers.Locking
                     Location[] additional = held.AcquiredAt != null ? new[] { held.AcquiredAt } : System.Array.Empty<Location>();
                     context.Report(Diagnostic.Create(Rule, e.Location, additional, properties, held.Path.ToString(), LockRuleContext.Where(held), ExitText(e.ExitKind)));
                 }
+
+                // A try-lock whose flag was never tested on the way out (bool ok = m.TryLock(); ... return;) is still
+                // held here whenever it succeeded. No fix: a release here would throw on the paths where it failed.
+                foreach (LockWitness flag in e.State.HeldByUntestedFlag())
+                {
+                    if (context.Result.HeldAtExitByContract.Contains(flag.Path))
+                    {
+                        continue;
+                    }
+
+                    var held = new HeldLock(flag.Path, flag.Kind, onAllPaths: false, flag.Site, depth: 1);
+                    Location[] additional = flag.Site != null ? new[] { flag.Site } : System.Array.Empty<Location>();
+                    context.Report(Diagnostic.Create(Rule, e.Location, additional, ImmutableDictionary<string, string?>.Empty, flag.Path.ToString(), LockRuleContext.Where(held), ExitText(e.ExitKind)));
+                }
             }
         }
 
