@@ -44,8 +44,8 @@ namespace IommuAnalyzers.Tests.Locking
         {
             await LockTestSource.VerifyMembersAsync(
                 @"void F(Device dev) { {|#0:dev.Group.OwnerCount|} = 1; var n = {|#1:dev.Group.Owner|}; }",
-                Verify.Diagnostic(GuardedMemberWithoutLockRule.Rule).WithLocation(0).WithArguments("OwnerCount", "written", "dev.Group.Mutex"),
-                Verify.Diagnostic(GuardedMemberWithoutLockRule.Rule).WithLocation(1).WithArguments("Owner", "read", "dev.Group.Mutex"));
+                Verify.Diagnostic(GuardedMemberWithoutLockRule.Rule).WithLocation(0).WithArguments("dev.Group.OwnerCount", "written", "dev.Group.Mutex"),
+                Verify.Diagnostic(GuardedMemberWithoutLockRule.Rule).WithLocation(1).WithArguments("dev.Group.Owner", "read", "dev.Group.Mutex"));
         }
 
         [Fact]

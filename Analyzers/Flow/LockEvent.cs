@@ -86,6 +86,13 @@ namespace IommuAnalyzers.Flow
         /// </summary>
         public string? LockText { get; internal set; }
 
+        /// <summary>
+        /// For a guarded access: the member as reached from its object (<c>dev.Group.OwnerCount</c>,
+        /// <c>Lookup(id).Domain</c>, <c>ports[i].Group</c>, <c>Pool&lt;int&gt;.Count</c>), or the member's name alone on
+        /// <c>this</c>.
+        /// </summary>
+        public string? AccessText { get; internal set; }
+
         /// <summary>The syntax of <see cref="Operation"/>, when there is one.</summary>
         public SyntaxNode? Syntax => Operation?.Syntax;
     }

@@ -68,7 +68,7 @@ namespace IommuAnalyzers.Flow
         /// annotated member is used on (null when it cannot be named), <paramref name="argument"/> gives the path of
         /// the argument passed for a parameter. Null when the lock cannot be named there.
         /// </summary>
-        public LockPath? Bind(LockPath? receiver, Func<IParameterSymbol, LockPath?> argument)
+        public LockPath? Bind(LockPath? receiver, Func<IParameterSymbol, LockPath?> argument, INamedTypeSymbol? siteType = null)
         {
             if (!IsResolved)
             {
@@ -86,7 +86,12 @@ namespace IommuAnalyzers.Flow
                     path = Parameter == null ? null : argument(Parameter);
                     break;
                 default:
-                    path = LockPath.ForStatic(Members[0]);
+                    // A static lock of a generic type belongs to the instantiation the site uses: Pool<string>.Count
+                    // is guarded by Pool<string>.Sync, not by the Sync of every Pool<T>.
+                    INamedTypeSymbol? declaring = Members[0].ContainingType;
+                    bool sameGeneric = siteType != null && declaring != null && declaring.IsGenericType &&
+                        SymbolEqualityComparer.Default.Equals(siteType.OriginalDefinition, declaring.OriginalDefinition);
+                    path = LockPath.ForStatic(Members[0], sameGeneric ? siteType : null);
                     start = 1;
                     break;
             }

@@ -76,7 +76,7 @@ namespace IommuAnalyzers.Flow
 
                 switch (OperationPaths.Unwrap(condition))
                 {
-                    case IInvocationOperation invocation when TryAcquireTarget(invocation, out path, out kind):
+                    case IInvocationOperation invocation when TryAcquireTarget(invocation, state, out path, out kind):
                         site = invocation.Syntax.GetLocation();
                         return true;
                     case ILocalReferenceOperation local when state.FindWitness(local.Local) is LockWitness witness:

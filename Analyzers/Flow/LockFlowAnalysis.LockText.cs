@@ -24,7 +24,9 @@ namespace IommuAnalyzers.Flow
                             return null;
                         }
 
-                        root = instance.IsImplicit && instance is IInstanceReferenceOperation ? string.Empty : SimpleText(instance.Syntax);
+                        root = instance is IInstanceReferenceOperation { IsImplicit: true } implicitInstance
+                            ? (implicitInstance.ReferenceKind == InstanceReferenceKind.ContainingTypeInstance ? string.Empty : null)
+                            : SimpleText(instance.Syntax);
                         break;
                     case LockExpressionRoot.Parameter when arguments != null && expression.Parameter != null:
                         root = null;

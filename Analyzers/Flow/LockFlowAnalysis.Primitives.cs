@@ -21,12 +21,13 @@ namespace IommuAnalyzers.Flow
 
                 if (_context.IsType(type, _symbols.KMutex))
                 {
-                    LockPath? mutex = _paths.PathOf(invocation.Instance);
+                    LockPath? mutex = _paths.ObjectOf(invocation.Instance, state);
                     switch (method.Name)
                     {
                         case "Lock":
-                        case "Guard":
                             return Acquire(invocation, mutex, LockKind.KMutex, state, record);
+                        case "Guard":
+                            return _paths.RememberGuard(Acquire(invocation, mutex, LockKind.KMutex, state, record), invocation, mutex);
                         case "Unlock":
                             return Release(invocation, mutex, LockKind.KMutex, state, record, scoped: false);
                         case "TryLock":
@@ -38,7 +39,7 @@ namespace IommuAnalyzers.Flow
 
                 if (_context.IsType(type, _symbols.Monitor) && invocation.Arguments.Length > 0)
                 {
-                    LockPath? monitor = _paths.PathOf(ArgumentFor(invocation, 0));
+                    LockPath? monitor = _paths.ObjectOf(ArgumentFor(invocation, 0), state);
                     IOperation? takenArgument = invocation.Arguments.Length > 1 ? ArgumentFor(invocation, method.Parameters.Length - 1) : null;
                     ILocalSymbol? taken = method.Parameters[method.Parameters.Length - 1].RefKind == RefKind.Ref && takenArgument is ILocalReferenceOperation local ? local.Local : null;
                     switch (method.Name)
@@ -58,12 +59,13 @@ namespace IommuAnalyzers.Flow
 
                 if (_context.IsType(type, _symbols.SystemThreadingLock))
                 {
-                    LockPath? threadingLock = _paths.PathOf(invocation.Instance);
+                    LockPath? threadingLock = _paths.ObjectOf(invocation.Instance, state);
                     switch (method.Name)
                     {
                         case "Enter":
-                        case "EnterScope":
                             return Acquire(invocation, threadingLock, LockKind.ThreadingLock, state, record);
+                        case "EnterScope":
+                            return _paths.RememberGuard(Acquire(invocation, threadingLock, LockKind.ThreadingLock, state, record), invocation, threadingLock);
                         case "TryEnter":
                             return TryAcquire(invocation, threadingLock, LockKind.ThreadingLock, state, record);
                         case "Exit":
@@ -75,7 +77,7 @@ namespace IommuAnalyzers.Flow
 
                 if (method.Name == "Dispose" && method.Parameters.IsEmpty && invocation.Instance != null)
                 {
-                    LockPath? guarded = _paths.GuardedLockOf(invocation.Instance, out LockKind guardKind);
+                    LockPath? guarded = _paths.GuardedLockOf(invocation.Instance, state, out LockKind guardKind);
                     if (guarded != null)
                     {
                         return Release(invocation, guarded, guardKind, state, record, scoped: true);
@@ -87,22 +89,22 @@ namespace IommuAnalyzers.Flow
                     return state;
                 }
 
-                LockPath? receiver = method.IsStatic ? null : _paths.PathOf(invocation.Instance);
+                LockPath? receiver = method.IsStatic ? null : _paths.ObjectOf(invocation.Instance, state);
                 CheckCallContracts(invocation, method, receiver, invocation.Arguments, state, record);
                 foreach (LockExpression expression in _context.Resolver.AcquiresLock(method))
                 {
-                    state = Acquire(invocation, expression.Bind(receiver, parameter => ArgumentPath(invocation.Arguments, parameter)), expression.Kind, state, record);
+                    state = Acquire(invocation, expression.Bind(receiver, parameter => ArgumentPath(invocation.Arguments, parameter, state), method.ContainingType), expression.Kind, state, record);
                 }
 
                 foreach (LockExpression expression in _context.Resolver.ReleasesLock(method))
                 {
-                    state = Release(invocation, expression.Bind(receiver, parameter => ArgumentPath(invocation.Arguments, parameter)), expression.Kind, state, record, scoped: false);
+                    state = Release(invocation, expression.Bind(receiver, parameter => ArgumentPath(invocation.Arguments, parameter, state), method.ContainingType), expression.Kind, state, record, scoped: false);
                 }
 
                 return state;
             }
 
-            private bool TryAcquireTarget(IInvocationOperation invocation, out LockPath? path, out LockKind kind)
+            private bool TryAcquireTarget(IInvocationOperation invocation, LockState state, out LockPath? path, out LockKind kind)
             {
                 IMethodSymbol method = invocation.TargetMethod;
                 path = null;
@@ -115,21 +117,21 @@ namespace IommuAnalyzers.Flow
                 if (method.Name == "TryLock" && _context.IsType(method.ContainingType, _symbols.KMutex))
                 {
                     kind = LockKind.KMutex;
-                    path = _paths.PathOf(invocation.Instance);
+                    path = _paths.ObjectOf(invocation.Instance, state);
                     return true;
                 }
 
                 if (method.Name == "TryEnter" && _context.IsType(method.ContainingType, _symbols.Monitor))
                 {
                     kind = LockKind.Monitor;
-                    path = _paths.PathOf(ArgumentFor(invocation, 0));
+                    path = _paths.ObjectOf(ArgumentFor(invocation, 0), state);
                     return true;
                 }
 
                 if (method.Name == "TryEnter" && _context.IsType(method.ContainingType, _symbols.SystemThreadingLock))
                 {
                     kind = LockKind.ThreadingLock;
-                    path = _paths.PathOf(invocation.Instance);
+                    path = _paths.ObjectOf(invocation.Instance, state);
                     return true;
                 }
 

@@ -204,7 +204,7 @@ namespace IommuAnalyzers.Flow
                 {
                     if (_finallyInputs.TryGetValue(region.FirstBlockOrdinal, out LockState? seen))
                     {
-                        _finallyInputs[region.FirstBlockOrdinal] = LockState.Join(seen, input);
+                        _finallyInputs[region.FirstBlockOrdinal] = LockState.JoinAt(seen, input, region.FirstBlockOrdinal);
                     }
                     else
                     {
@@ -243,7 +243,8 @@ namespace IommuAnalyzers.Flow
                     }
 
                     LockState exit = Transfer(block, entry, record: false);
-                    output = output == null ? exit : LockState.Join(output, exit);
+                    // The region's end is a join of its own, after its last block.
+                    output = output == null ? exit : LockState.JoinAt(output, exit, _blocks.Length + region.LastBlockOrdinal);
                 }
 
                 _finallyMemo[(region.FirstBlockOrdinal, input)] = output;

@@ -55,7 +55,7 @@ namespace IommuAnalyzers.Flow
             private void Merge(LockState?[] entries, SortedSet<int> pending, int ordinal, LockState state)
             {
                 LockState? old = entries[ordinal];
-                LockState merged = old == null ? state : LockState.Join(old, state);
+                LockState merged = old == null ? state : LockState.JoinAt(old, state, ordinal);
                 if (old == null || !merged.Equals(old))
                 {
                     entries[ordinal] = merged;
@@ -106,9 +106,19 @@ namespace IommuAnalyzers.Flow
                 {
                     if (join.Value.Count > 1)
                     {
-                        ReportDivergence(_blocks[join.Key], join.Value, entries[join.Key]!);
+                        ReportDivergence(_blocks[join.Key], AlignAll(join.Value, entries[join.Key]!), entries[join.Key]!);
                     }
                 }
+            }
+
+            private static List<LockState> AlignAll(List<LockState> inputs, LockState joined)
+            {
+                for (int i = 0; i < inputs.Count; i++)
+                {
+                    inputs[i] = LockState.AlignTo(inputs[i], joined);
+                }
+
+                return inputs;
             }
 
             private void ReportDivergence(BasicBlock block, List<LockState> inputs, LockState joined)

@@ -55,7 +55,47 @@ namespace IommuAnalyzers.Flow
                         CheckCallContracts(creation, creation.Constructor, null, creation.Arguments, state, record);
                         return state;
                     case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation local:
-                        return TrackWitness(local.Local, assignment.Value, state);
+                        return TrackWitness(local.Local, assignment.Value, _paths.Write(state, local.Local, assignment.IsRef ? null : assignment.Value, assignment.Syntax));
+                    case ILocalReferenceOperation local when OperationPaths.IsWrite(local, out IOperation? value) && !(local.Parent is ISimpleAssignmentOperation):
+                        return _paths.Write(state.WithoutWitness(local.Local), local.Local, value, local.Parent!.Syntax);
+                    case IParameterReferenceOperation parameter when OperationPaths.IsWrite(parameter, out IOperation? value):
+                        return _paths.Write(state, parameter.Parameter, value, parameter.Parent!.Syntax);
+                    case IFlowCaptureOperation capture:
+                        return _paths.Capture(state, capture.Id, capture.Value);
+                    case IIsPatternOperation isPattern:
+                        return WritePatternVariables(isPattern.Pattern, state);
+                    case IRecursivePatternOperation { DeconstructSymbol: IMethodSymbol deconstruct } positional when !deconstruct.IsStatic:
+                        // A positional pattern calls Deconstruct on what it tests: that call's contracts apply here.
+                        CheckCallContracts(positional, deconstruct, _paths.ObjectOf(OperationPaths.PatternInput(positional), state), ImmutableArray<IArgumentOperation>.Empty, state, record);
+                        return state;
+                    default:
+                        return state;
+                }
+            }
+
+            /// <summary>Pattern variables (<c>is { } g</c>, <c>is IommuGroup g</c>, <c>{ Group: var grp }</c>) denote what their pattern tests.</summary>
+            private LockState WritePatternVariables(IPatternOperation pattern, LockState state)
+            {
+                switch (pattern)
+                {
+                    case IDeclarationPatternOperation declaration when declaration.DeclaredSymbol is ILocalSymbol local:
+                        return _paths.Write(state, local, OperationPaths.PatternInput(declaration), declaration.Syntax);
+                    case IRecursivePatternOperation recursive:
+                        if (recursive.DeclaredSymbol is ILocalSymbol declared)
+                        {
+                            state = _paths.Write(state, declared, OperationPaths.PatternInput(recursive), recursive.Syntax);
+                        }
+
+                        foreach (IPropertySubpatternOperation subpattern in recursive.PropertySubpatterns)
+                        {
+                            state = WritePatternVariables(subpattern.Pattern, state);
+                        }
+
+                        return state;
+                    case INegatedPatternOperation negated:
+                        return WritePatternVariables(negated.Pattern, state);
+                    case IBinaryPatternOperation binary:
+                        return WritePatternVariables(binary.RightPattern, WritePatternVariables(binary.LeftPattern, state));
                     default:
                         return state;
                 }
@@ -73,18 +113,19 @@ namespace IommuAnalyzers.Flow
                     return state;
                 }
 
-                LockPath? receiver = member.IsStatic ? null : _paths.PathOf(instance);
+                LockPath? receiver = member.IsStatic ? null : _paths.ObjectOf(instance, state);
                 if (record)
                 {
                     foreach (LockExpression expression in _context.Resolver.GuardedBy(member))
                     {
-                        LockPath? path = expression.Bind(receiver, _ => null);
+                        LockPath? path = expression.Bind(receiver, _ => null, member.ContainingType);
                         if (path != null)
                         {
                             Add(new LockEvent(LockEventKind.GuardedAccess, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member)
                             {
                                 IsWrite = IsWrite(reference),
                                 LockText = LockTextAt(expression, instance, null),
+                                AccessText = AccessText(member, receiver),
                             });
                         }
                     }
@@ -93,7 +134,7 @@ namespace IommuAnalyzers.Flow
                     {
                         foreach (LockExpression expression in _context.Resolver.RequiresLock(property))
                         {
-                            LockPath? path = expression.Bind(receiver, _ => null);
+                            LockPath? path = expression.Bind(receiver, _ => null, member.ContainingType);
                             if (path != null)
                             {
                                 Add(new LockEvent(LockEventKind.RequiredLock, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member) { LockText = LockTextAt(expression, instance, null) });
@@ -105,23 +146,40 @@ namespace IommuAnalyzers.Flow
                 return state;
             }
 
+            /// <summary>
+            /// A constructor (or field initializer) touching its own object's state: nobody else can see the object yet.
+            /// An object or with initializer is not a constructor (new IommuGroup(1) { OwnerCount = 0 } runs the guarded
+            /// setter, which checks the lock at run time), so it gets no such pass.
+            /// </summary>
+            private static string AccessText(ISymbol member, LockPath? receiver)
+            {
+                if (receiver == null)
+                {
+                    return member.IsStatic ? LockPath.ForStatic(member, member.ContainingType).ToString() : LockPath.DisplayName(member);
+                }
+
+                return receiver.RootKind == LockPathRootKind.This && receiver.Steps.IsEmpty ? LockPath.DisplayName(member) : receiver.Append(member).ToString();
+            }
+
             private bool IsOwnObjectUnderConstruction(ISymbol member, IOperation? instance)
             {
-                if (OperationPaths.Unwrap(instance) is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver })
+                bool ownInstance = OperationPaths.Unwrap(instance) is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
+                bool constructor;
+                switch (_owner)
                 {
-                    // new IommuGroup(1) { OwnerCount = 0 }: nobody else can see the object yet.
-                    return true;
+                    case IMethodSymbol method:
+                        constructor = member.IsStatic ? method.MethodKind == MethodKind.StaticConstructor : method.MethodKind == MethodKind.Constructor && ownInstance;
+                        break;
+                    case IFieldSymbol _:
+                    case IPropertySymbol _:
+                        // A field or property initializer runs as part of the constructor of its kind.
+                        constructor = member.IsStatic == _owner.IsStatic && (member.IsStatic || ownInstance);
+                        break;
+                    default:
+                        return false;
                 }
 
-                if (!(_owner is IMethodSymbol method))
-                {
-                    return false;
-                }
-
-                bool constructor = member.IsStatic
-                    ? method.MethodKind == MethodKind.StaticConstructor
-                    : method.MethodKind == MethodKind.Constructor && OperationPaths.Unwrap(instance) is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
-                return constructor && InheritsFrom(method.ContainingType, member.ContainingType);
+                return constructor && InheritsFrom(_owner.ContainingType, member.ContainingType);
             }
 
             private static bool InheritsFrom(ITypeSymbol? type, ITypeSymbol? baseType)
@@ -159,7 +217,7 @@ namespace IommuAnalyzers.Flow
 
                 foreach (LockExpression expression in _context.Resolver.RequiresLock(method))
                 {
-                    LockPath? path = expression.Bind(receiver, parameter => ArgumentPath(arguments, parameter));
+                    LockPath? path = expression.Bind(receiver, parameter => ArgumentPath(arguments, parameter, state), method.ContainingType);
                     if (path != null)
                     {
                         Add(new LockEvent(LockEventKind.RequiredLock, call.Syntax.GetLocation(), AtSite(state, call), call, path, expression.Kind, method)
@@ -171,7 +229,7 @@ namespace IommuAnalyzers.Flow
 
                 foreach (LockExpression expression in _context.Resolver.ExcludesLock(method))
                 {
-                    LockPath? path = expression.Bind(receiver, parameter => ArgumentPath(arguments, parameter));
+                    LockPath? path = expression.Bind(receiver, parameter => ArgumentPath(arguments, parameter, state), method.ContainingType);
                     if (path != null)
                     {
                         Add(new LockEvent(LockEventKind.ExcludedLock, call.Syntax.GetLocation(), AtSite(state, call), call, path, expression.Kind, method));
@@ -185,13 +243,13 @@ namespace IommuAnalyzers.Flow
             /// simple receivers (names, member accesses, <c>this</c>, <c>x!</c>), so appending members keeps the meaning.
             /// </summary>
 
-            private LockPath? ArgumentPath(ImmutableArray<IArgumentOperation> arguments, IParameterSymbol parameter)
+            private LockPath? ArgumentPath(ImmutableArray<IArgumentOperation> arguments, IParameterSymbol parameter, LockState state)
             {
                 foreach (IArgumentOperation argument in arguments)
                 {
                     if (argument.Parameter != null && argument.Parameter.Ordinal == parameter.Ordinal)
                     {
-                        return _paths.PathOf(argument.Value);
+                        return _paths.ObjectOf(argument.Value, state);
                     }
                 }
 

@@ -72,6 +72,8 @@ namespace IommuAnalyzers.Flow
                         return true;
                     case IObjectCreationOperation creation when creation.Constructor != null && NeedsFlow(creation.Constructor):
                         return true;
+                    case IRecursivePatternOperation { DeconstructSymbol: { } deconstruct } when NeedsFlow(deconstruct):
+                        return true;
                     case ILocalFunctionOperation localFunction when NeedsFlow(localFunction.Symbol):
                         return true;
                     case IAnonymousFunctionOperation lambda when NeedsFlow(lambda.Symbol):

@@ -101,23 +101,113 @@ namespace IommuAnalyzers.Flow
             SymbolEqualityComparer.Default.Equals(Local, other.Local) && Path.Equals(other.Path) && HeldWhen == other.HeldWhen && Equals(Site, other.Site);
     }
 
+    /// <summary>What a reassigned variable denotes at a point: a local, a parameter, or a graph capture (by its id).</summary>
+    internal readonly struct VariableValue
+    {
+        public VariableValue(object variable, LockPath value)
+        {
+            Variable = variable;
+            Value = value;
+        }
+
+        /// <summary>An <see cref="ILocalSymbol"/>, an <see cref="IParameterSymbol"/> or a <see cref="Microsoft.CodeAnalysis.FlowAnalysis.CaptureId"/>.</summary>
+        public object Variable { get; }
+
+        public LockPath Value { get; }
+
+        public bool Is(object variable) => Variable is ISymbol symbol ? SymbolEqualityComparer.Default.Equals(symbol, variable as ISymbol) : Variable.Equals(variable);
+
+        /// <summary>The variable's value at the join of block <paramref name="ordinal"/>, where its incoming values differ.</summary>
+        public LockPath PhiAt(int ordinal) => Variable switch
+        {
+            ILocalSymbol local => LockPath.ForLocal(local, LockVersion.AtJoin(ordinal)),
+            IParameterSymbol parameter => LockPath.ForParameter(parameter, LockVersion.AtJoin(ordinal)),
+            _ => LockPath.ForOpaqueVersion(Value.Type, LockVersion.AtJoin(ordinal), Variable),
+        };
+    }
+
+    /// <summary>Which value of a reassigned variable a path root is: the write that produced it, or the join where values met.</summary>
+    internal sealed class LockVersion : IEquatable<LockVersion>
+    {
+        private readonly int _join;
+        private readonly SyntaxTree? _tree;
+        private readonly Microsoft.CodeAnalysis.Text.TextSpan _span;
+
+        private LockVersion(int join, SyntaxTree? tree, Microsoft.CodeAnalysis.Text.TextSpan span)
+        {
+            _join = join;
+            _tree = tree;
+            _span = span;
+        }
+
+        public static LockVersion AtJoin(int ordinal) => new LockVersion(ordinal, null, default);
+
+        public static LockVersion AtWrite(SyntaxNode write) => new LockVersion(-1, write.SyntaxTree, write.Span);
+
+        public bool Equals(LockVersion? other) => other != null && other._join == _join && other._span == _span && ReferenceEquals(other._tree, _tree);
+
+        public override bool Equals(object? obj) => obj is LockVersion other && Equals(other);
+
+        public override int GetHashCode() => (_join * 397) ^ _span.GetHashCode();
+    }
+
     /// <summary>
     /// The lattice element of the lock analysis: the locks held at a program point, each either on all paths or on
     /// some paths only. Immutable; the join keeps "on all paths" only where both sides agree.
     /// </summary>
     internal sealed class LockState : IEquatable<LockState>
     {
-        public static readonly LockState Empty = new LockState(ImmutableArray<HeldLock>.Empty, ImmutableArray<LockWitness>.Empty);
+        public static readonly LockState Empty = new LockState(ImmutableArray<HeldLock>.Empty, ImmutableArray<LockWitness>.Empty, ImmutableArray<VariableValue>.Empty);
 
-        private LockState(ImmutableArray<HeldLock> locks, ImmutableArray<LockWitness> witnesses)
+        private LockState(ImmutableArray<HeldLock> locks, ImmutableArray<LockWitness> witnesses, ImmutableArray<VariableValue> values)
         {
             Locks = locks;
             Witnesses = witnesses;
+            Values = values;
+        }
+
+        private LockState(ImmutableArray<HeldLock> locks, ImmutableArray<LockWitness> witnesses)
+            : this(locks, witnesses, ImmutableArray<VariableValue>.Empty)
+        {
         }
 
         public ImmutableArray<HeldLock> Locks { get; }
 
         internal ImmutableArray<LockWitness> Witnesses { get; }
+
+        /// <summary>
+        /// What the reassigned variables (and the graph's captures of them) denote here: the flow-sensitive aliases.
+        /// A variable with no entry denotes itself.
+        /// </summary>
+        internal ImmutableArray<VariableValue> Values { get; }
+
+        /// <summary>The path <paramref name="variable"/> (a local, a parameter or a capture) denotes here, or null.</summary>
+        internal LockPath? ValueOf(object variable)
+        {
+            foreach (VariableValue value in Values)
+            {
+                if (value.Is(variable))
+                {
+                    return value.Value;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>After a write: <paramref name="variable"/> now denotes <paramref name="value"/>.</summary>
+        internal LockState WithValue(object variable, LockPath value)
+        {
+            for (int i = 0; i < Values.Length; i++)
+            {
+                if (Values[i].Is(variable))
+                {
+                    return Values[i].Value.Equals(value) ? this : new LockState(Locks, Witnesses, Values.SetItem(i, new VariableValue(variable, value)));
+                }
+            }
+
+            return new LockState(Locks, Witnesses, Values.Add(new VariableValue(variable, value)));
+        }
 
         /// <summary>The entry for <paramref name="path"/>, if it is held on any path.</summary>
         public HeldLock? Find(LockPath path)
@@ -151,11 +241,11 @@ namespace IommuAnalyzers.Flow
                 {
                     // Recursive locks count; a non-recursive one stays held once (the deadlock is a diagnostic, not a state).
                     int depth = kind == LockKind.KMutex ? 1 : Math.Min(held.Depth + 1, 8);
-                    return new LockState(Locks.SetItem(i, new HeldLock(path, kind, true, held.OnAllPaths ? held.AcquiredAt : site, depth)), Witnesses);
+                    return new LockState(Locks.SetItem(i, new HeldLock(path, kind, true, held.OnAllPaths ? held.AcquiredAt : site, depth)), Witnesses, Values);
                 }
             }
 
-            return new LockState(Locks.Add(new HeldLock(path, kind, true, site, 1)), Witnesses);
+            return new LockState(Locks.Add(new HeldLock(path, kind, true, site, 1)), Witnesses, Values);
         }
 
         /// <summary>One release: a recursive lock held twice stays held once. Once it is free, no flag tells about it any more.</summary>
@@ -167,8 +257,8 @@ namespace IommuAnalyzers.Flow
                 if (held.Path.Equals(path))
                 {
                     return held.Depth > 1
-                        ? new LockState(Locks.SetItem(i, new HeldLock(path, held.Kind, held.OnAllPaths, held.AcquiredAt, held.Depth - 1)), Witnesses)
-                        : new LockState(Locks.RemoveAt(i), WithoutWitnessesOf(path));
+                        ? new LockState(Locks.SetItem(i, new HeldLock(path, held.Kind, held.OnAllPaths, held.AcquiredAt, held.Depth - 1)), Witnesses, Values)
+                        : new LockState(Locks.RemoveAt(i), WithoutWitnessesOf(path), Values);
                 }
             }
 
@@ -189,12 +279,12 @@ namespace IommuAnalyzers.Flow
             return witnesses;
         }
 
-        internal LockState WithWitness(LockWitness witness) => new LockState(Locks, WithoutWitnessOf(witness.Local).Add(witness));
+        internal LockState WithWitness(LockWitness witness) => new LockState(Locks, WithoutWitnessOf(witness.Local).Add(witness), Values);
 
         internal LockState WithoutWitness(ILocalSymbol local)
         {
             ImmutableArray<LockWitness> witnesses = WithoutWitnessOf(local);
-            return witnesses.Length == Witnesses.Length ? this : new LockState(Locks, witnesses);
+            return witnesses.Length == Witnesses.Length ? this : new LockState(Locks, witnesses, Values);
         }
 
         internal LockWitness? FindWitness(ILocalSymbol local)
@@ -239,6 +329,72 @@ namespace IommuAnalyzers.Flow
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// The join at block <paramref name="ordinal"/>: a variable with different values on the two sides denotes the
+        /// join's own value there (a phi), and the locks held through either value are renamed to it, so hand-over-hand
+        /// locking through <c>prev = next</c> in a loop holds one lock at the loop head, not two on some paths.
+        /// </summary>
+        public static LockState JoinAt(LockState left, LockState right, int ordinal)
+        {
+            if (ReferenceEquals(left, right))
+            {
+                return left;
+            }
+
+            foreach (VariableValue a in left.Values)
+            {
+                LockPath? b = right.ValueOf(a.Variable);
+                if (b == null || b.Equals(a.Value))
+                {
+                    continue;
+                }
+
+                LockPath phi = a.PhiAt(ordinal);
+                left = left.Rename(a.Variable, a.Value, phi);
+                right = right.Rename(a.Variable, b, phi);
+            }
+
+            return Join(left, right);
+        }
+
+        /// <summary><paramref name="input"/> as it enters a join whose state is <paramref name="joined"/>: its values renamed to the join's phis.</summary>
+        public static LockState AlignTo(LockState input, LockState joined)
+        {
+            foreach (VariableValue value in joined.Values)
+            {
+                LockPath? mine = input.ValueOf(value.Variable);
+                if (mine != null && !mine.Equals(value.Value))
+                {
+                    input = input.Rename(value.Variable, mine, value.Value);
+                }
+            }
+
+            return input;
+        }
+
+        private LockState Rename(object variable, LockPath from, LockPath to)
+        {
+            ImmutableArray<HeldLock>.Builder locks = ImmutableArray.CreateBuilder<HeldLock>(Locks.Length);
+            foreach (HeldLock held in Locks)
+            {
+                locks.Add(new HeldLock(held.Path.Rename(from, to), held.Kind, held.OnAllPaths, held.AcquiredAt, held.Depth));
+            }
+
+            ImmutableArray<LockWitness>.Builder witnesses = ImmutableArray.CreateBuilder<LockWitness>(Witnesses.Length);
+            foreach (LockWitness witness in Witnesses)
+            {
+                witnesses.Add(new LockWitness(witness.Local, witness.Path.Rename(from, to), witness.Kind, witness.Flag, witness.Site, witness.HeldWhen));
+            }
+
+            ImmutableArray<VariableValue>.Builder values = ImmutableArray.CreateBuilder<VariableValue>(Values.Length);
+            foreach (VariableValue value in Values)
+            {
+                values.Add(value.Is(variable) ? new VariableValue(variable, to) : new VariableValue(value.Variable, value.Value.Rename(from, to)));
+            }
+
+            return new LockState(locks.MoveToImmutable(), witnesses.MoveToImmutable(), values.MoveToImmutable());
         }
 
         /// <summary>The join where paths meet: held on all paths only if held on all paths of both sides.</summary>
@@ -302,7 +458,17 @@ namespace IommuAnalyzers.Flow
                 }
             }
 
-            return new LockState(locks.ToImmutable(), witnesses.ToImmutable());
+            // A variable keeps its value past the join only where both sides agree (JoinAt has put phis where they did not).
+            ImmutableArray<VariableValue>.Builder values = ImmutableArray.CreateBuilder<VariableValue>();
+            foreach (VariableValue a in left.Values)
+            {
+                if (a.Value.Equals(right.ValueOf(a.Variable)))
+                {
+                    values.Add(a);
+                }
+            }
+
+            return new LockState(locks.ToImmutable(), witnesses.ToImmutable(), values.ToImmutable());
         }
 
         /// <summary>The flag's lock is held once on all paths of <paramref name="taken"/> and on no path of <paramref name="notTaken"/>.</summary>
@@ -316,9 +482,17 @@ namespace IommuAnalyzers.Flow
                 return true;
             }
 
-            if (other is null || other.Locks.Length != Locks.Length || other.Witnesses.Length != Witnesses.Length)
+            if (other is null || other.Locks.Length != Locks.Length || other.Witnesses.Length != Witnesses.Length || other.Values.Length != Values.Length)
             {
                 return false;
+            }
+
+            foreach (VariableValue value in Values)
+            {
+                if (!value.Value.Equals(other.ValueOf(value.Variable)))
+                {
+                    return false;
+                }
             }
 
             foreach (HeldLock held in Locks)

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -7,16 +8,22 @@ namespace IommuAnalyzers.Flow
 {
     /// <summary>
     /// Lock-path canonicalisation for one control-flow graph: turns an operation into a <see cref="LockPath"/>,
-    /// following flow captures (the graph's temporaries) and simple local aliases (<c>var g = dev.Group;</c>: a local
-    /// written once, from a path, never by ref), and knows which locals and captures hold a scoped guard.
+    /// following flow captures (the graph's temporaries), local aliases and pattern variables, element accesses with
+    /// invariant indices, and naming every other object (a call result, a creation) by its expression alone.
+    /// <para>
+    /// A variable written once from a path is a plain alias (<c>var g = dev.Group;</c>), resolved without state. A
+    /// reassigned variable, and one whose value depends on a reassigned one, is flow-sensitive: the lock state carries
+    /// what it denotes at each point (<see cref="LockState.Values"/>), so a reassigned local names its current target.
+    /// </para>
     /// </summary>
     internal sealed class OperationPaths
     {
         private const int MaxAliasDepth = 8;
 
         private readonly Dictionary<CaptureId, IOperation?> _captures = new Dictionary<CaptureId, IOperation?>();
-        private readonly Dictionary<ILocalSymbol, IOperation?> _singleWrites = new Dictionary<ILocalSymbol, IOperation?>(SymbolEqualityComparer.Default);
-        private readonly HashSet<ILocalSymbol> _multiplyWritten = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, List<IOperation?>> _writes = new Dictionary<ISymbol, List<IOperation?>>(SymbolEqualityComparer.Default);
+        private readonly HashSet<ISymbol> _flowSensitive = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        private readonly HashSet<CaptureId> _stateCaptures = new HashSet<CaptureId>();
         private readonly LockFlowContext _context;
 
         public OperationPaths(ControlFlowGraph graph, LockFlowContext context)
@@ -37,6 +44,7 @@ namespace IommuAnalyzers.Flow
                 }
             }
 
+            var captureValues = new List<(CaptureId Id, IOperation Value)>();
             while (stack.Count > 0)
             {
                 IOperation operation = stack.Pop();
@@ -45,12 +53,14 @@ namespace IommuAnalyzers.Flow
                     continue;
                 }
 
-                Record(operation);
+                Record(operation, captureValues);
                 foreach (IOperation child in operation.ChildOperations)
                 {
                     stack.Push(child);
                 }
             }
+
+            FindFlowSensitive(captureValues);
         }
 
         /// <summary>
@@ -59,11 +69,63 @@ namespace IommuAnalyzers.Flow
         /// </summary>
         public List<(Microsoft.CodeAnalysis.Text.TextSpan Span, LockPath Path, LockKind Kind, Location Site)> ScopedLocks { get; }
 
-        /// <summary>The canonical path of the object <paramref name="operation"/> evaluates to, or null.</summary>
-        public LockPath? PathOf(IOperation? operation) => PathOf(operation, 0);
+        /// <summary>Whether the lock state must carry what <paramref name="variable"/> denotes (it is reassigned, or depends on one that is).</summary>
+        public bool IsFlowSensitive(ISymbol variable) => _flowSensitive.Contains(variable);
+
+        /// <summary>Whether a capture's value must be taken when the capture is made (it names a flow-sensitive variable).</summary>
+        public bool IsStateCapture(CaptureId capture) => _stateCaptures.Contains(capture);
+
+        /// <summary>The canonical path of the object <paramref name="operation"/> evaluates to, or null when no path names it.</summary>
+        public LockPath? PathOf(IOperation? operation, LockState state) => PathOf(operation, state, 0);
+
+        /// <summary>
+        /// The object <paramref name="operation"/> evaluates to: its path, or else the object only that expression names
+        /// (a call result is never the same object as another call's result). Null only without an operation.
+        /// </summary>
+        public LockPath? ObjectOf(IOperation? operation, LockState state)
+        {
+            IOperation? value = Unwrap(operation);
+            if (value == null)
+            {
+                return null;
+            }
+
+            return PathOf(value, state, 0) ?? LockPath.ForOpaque(value.Syntax, value.Type);
+        }
+
+        /// <summary>After a write of <paramref name="variable"/> (at <paramref name="site"/>): what it denotes from here on.</summary>
+        public LockState Write(LockState state, ISymbol variable, IOperation? value, SyntaxNode site)
+        {
+            if (!_flowSensitive.Contains(variable))
+            {
+                return state;
+            }
+
+            LockPath? path = value == null ? null : PathOf(value, state, 0);
+            path ??= variable switch
+            {
+                IParameterSymbol parameter => LockPath.ForParameter(parameter, LockVersion.AtWrite(site)),
+                ILocalSymbol local => LockPath.ForLocal(local, LockVersion.AtWrite(site)),
+                _ => null,
+            };
+
+            return path == null ? state : state.WithValue(variable, path);
+        }
+
+        /// <summary>After a capture of a flow-sensitive value: the capture keeps what it denoted when it was made.</summary>
+        public LockState Capture(LockState state, CaptureId capture, IOperation value) =>
+            _stateCaptures.Contains(capture) && ObjectOf(value, state) is LockPath path ? state.WithValue(capture, path) : state;
+
+        /// <summary>
+        /// After <c>m.Guard()</c> / <c>l.EnterScope()</c> on a lock whose path names a reassigned variable: the guard
+        /// remembers the lock it took, so disposing it later releases that lock even if the variable moved on
+        /// (<c>using (g.Mutex.Guard()) { g = other; }</c>).
+        /// </summary>
+        public LockState RememberGuard(LockState state, IInvocationOperation guard, LockPath? taken) =>
+            taken != null && DependsOnFlowSensitive(guard.Instance) ? state.WithValue(LockVersion.AtWrite(guard.Syntax), taken) : state;
 
         /// <summary>The lock released by disposing <paramref name="instance"/>, when it is a KMutex guard or a Lock scope.</summary>
-        public LockPath? GuardedLockOf(IOperation? instance, out LockKind kind)
+        public LockPath? GuardedLockOf(IOperation? instance, LockState state, out LockKind kind)
         {
             kind = LockKind.KMutex;
             IOperation? value = Unwrap(instance);
@@ -75,19 +137,25 @@ namespace IommuAnalyzers.Flow
                         value = _captures.TryGetValue(capture.Id, out IOperation? captured) ? Unwrap(captured) : null;
                         continue;
                     case ILocalReferenceOperation local:
-                        value = _singleWrites.TryGetValue(local.Local, out IOperation? written) && !_multiplyWritten.Contains(local.Local) ? Unwrap(written) : null;
+                        value = SingleWrite(local.Local) is IOperation written ? Unwrap(written) : null;
                         continue;
                     case IInvocationOperation invocation when invocation.Instance != null && invocation.Arguments.Length == 0:
+                        if (state.ValueOf(LockVersion.AtWrite(invocation.Syntax)) is LockPath remembered)
+                        {
+                            kind = _context.IsType(invocation.TargetMethod.ContainingType, _context.Symbols.SystemThreadingLock) ? LockKind.ThreadingLock : LockKind.KMutex;
+                            return remembered;
+                        }
+
                         if (invocation.TargetMethod.Name == "Guard" && _context.IsType(invocation.TargetMethod.ContainingType, _context.Symbols.KMutex))
                         {
                             kind = LockKind.KMutex;
-                            return PathOf(invocation.Instance);
+                            return ObjectOf(invocation.Instance, state);
                         }
 
                         if (invocation.TargetMethod.Name == "EnterScope" && _context.IsType(invocation.TargetMethod.ContainingType, _context.Symbols.SystemThreadingLock))
                         {
                             kind = LockKind.ThreadingLock;
-                            return PathOf(invocation.Instance);
+                            return ObjectOf(invocation.Instance, state);
                         }
 
                         return null;
@@ -109,7 +177,37 @@ namespace IommuAnalyzers.Flow
             return operation;
         }
 
-        private LockPath? PathOf(IOperation? operation, int depth)
+        /// <summary>
+        /// The operation whose value a pattern tests: the <c>is</c> operand, the switch's value, or the member a
+        /// property subpattern reads (<c>{ Group: { } grp }</c> tests <c>x.Group</c>).
+        /// </summary>
+        public static IOperation? PatternInput(IOperation pattern)
+        {
+            for (int depth = 0; depth < 16; depth++)
+            {
+                switch (pattern.Parent)
+                {
+                    case IIsPatternOperation isPattern:
+                        return isPattern.Value;
+                    case IPropertySubpatternOperation subpattern:
+                        return subpattern.Member;
+                    case ISwitchExpressionArmOperation arm:
+                        return (arm.Parent as ISwitchExpressionOperation)?.Value;
+                    case IPatternCaseClauseOperation clause:
+                        return (clause.Parent?.Parent as ISwitchOperation)?.Value;
+                    case INegatedPatternOperation _:
+                    case IBinaryPatternOperation _:
+                        pattern = pattern.Parent;
+                        continue;
+                    default:
+                        return null;
+                }
+            }
+
+            return null;
+        }
+
+        private LockPath? PathOf(IOperation? operation, LockState state, int depth)
         {
             operation = Unwrap(operation);
             if (operation == null || depth > MaxAliasDepth)
@@ -120,32 +218,135 @@ namespace IommuAnalyzers.Flow
             switch (operation)
             {
                 case IInstanceReferenceOperation instance:
-                    return instance.ReferenceKind == InstanceReferenceKind.ContainingTypeInstance ? LockPath.ForThis(instance.Type) : null;
+                    return InstancePath(instance, state, depth);
                 case IParameterReferenceOperation parameter:
-                    return LockPath.ForParameter(parameter.Parameter);
+                    return (_flowSensitive.Contains(parameter.Parameter) ? state.ValueOf(parameter.Parameter) : null) ?? LockPath.ForParameter(parameter.Parameter);
                 case ILocalReferenceOperation local:
-                    if (!_multiplyWritten.Contains(local.Local) && _singleWrites.TryGetValue(local.Local, out IOperation? value) && value != null)
+                    if (_flowSensitive.Contains(local.Local))
                     {
-                        LockPath? aliased = PathOf(value, depth + 1);
-                        if (aliased != null)
-                        {
-                            return aliased;
-                        }
+                        return state.ValueOf(local.Local) ?? LockPath.ForLocal(local.Local);
                     }
 
-                    return LockPath.ForLocal(local.Local);
+                    return (SingleWrite(local.Local) is IOperation value ? PathOf(value, state, depth + 1) : null) ?? LockPath.ForLocal(local.Local);
                 case IFieldReferenceOperation field:
-                    return field.Field.IsStatic ? LockPath.ForStatic(field.Field) : PathOf(field.Instance, depth)?.Append(field.Field);
+                    return field.Field.IsStatic ? LockPath.ForStatic(field.Field) : ReceiverOf(field.Instance, state, depth)?.Append(field.Field);
                 case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
-                    return property.Property.IsStatic ? LockPath.ForStatic(property.Property) : PathOf(property.Instance, depth)?.Append(property.Property);
+                    return property.Property.IsStatic ? LockPath.ForStatic(property.Property) : ReceiverOf(property.Instance, state, depth)?.Append(property.Property);
+                case IPropertyReferenceOperation indexer:
+                    return Index(indexer.Arguments, state, depth) is ImmutableArray<object> keys && !indexer.Property.IsStatic
+                        ? ReceiverOf(indexer.Instance, state, depth)?.AppendElement(indexer.Property, keys, indexer.Type)
+                        : null;
+                case IArrayElementReferenceOperation element:
+                    return Index(element.Indices, state, depth) is ImmutableArray<object> indices
+                        ? ReceiverOf(element.ArrayReference, state, depth)?.AppendElement(null, indices, element.Type)
+                        : null;
                 case IFlowCaptureReferenceOperation capture:
-                    return _captures.TryGetValue(capture.Id, out IOperation? captured) ? PathOf(captured, depth + 1) : null;
+                    if (_stateCaptures.Contains(capture.Id) && state.ValueOf(capture.Id) is LockPath held)
+                    {
+                        return held;
+                    }
+
+                    return _captures.TryGetValue(capture.Id, out IOperation? captured) ? PathOf(captured, state, depth + 1) : null;
                 default:
                     return null;
             }
         }
 
-        private void Record(IOperation operation)
+        /// <summary>The receiver of a member access: its path, or the object its expression alone names.</summary>
+        private LockPath? ReceiverOf(IOperation? instance, LockState state, int depth)
+        {
+            IOperation? value = Unwrap(instance);
+            if (value == null)
+            {
+                return null;
+            }
+
+            return PathOf(value, state, depth) ?? LockPath.ForOpaque(value.Syntax, value.Type);
+        }
+
+        private LockPath? InstancePath(IInstanceReferenceOperation instance, LockState state, int depth)
+        {
+            switch (instance.ReferenceKind)
+            {
+                case InstanceReferenceKind.ContainingTypeInstance:
+                    return LockPath.ForThis(instance.Type);
+                case InstanceReferenceKind.PatternInput:
+                    // The receiver of a property subpattern's member: climb the member chain of an extended pattern
+                    // ({ Group.OwnerCount: > 0 }) to the subpattern, then ask what its pattern tests.
+                    IOperation? node = instance.Parent;
+                    while (node is IMemberReferenceOperation)
+                    {
+                        node = node.Parent;
+                    }
+
+                    return node is IPropertySubpatternOperation { Parent: IPatternOperation pattern } && PatternInput(pattern) is IOperation input
+                        ? ReceiverOf(input, state, depth + 1)
+                        : null;
+                default:
+                    // The object of an object or with initializer (new IommuGroup(1) { OwnerCount = 0 }): named by its creation.
+                    return null;
+            }
+        }
+
+        /// <summary>The index keys of an element access: constants, parameters and locals only (an invariant index).</summary>
+        private ImmutableArray<object>? Index(ImmutableArray<IArgumentOperation> arguments, LockState state, int depth)
+        {
+            ImmutableArray<object>.Builder keys = ImmutableArray.CreateBuilder<object>(arguments.Length);
+            foreach (IArgumentOperation argument in arguments)
+            {
+                if (!(IndexKey(argument.Value, state, depth) is object key))
+                {
+                    return null;
+                }
+
+                keys.Add(key);
+            }
+
+            return keys.MoveToImmutable();
+        }
+
+        private ImmutableArray<object>? Index(ImmutableArray<IOperation> indices, LockState state, int depth)
+        {
+            ImmutableArray<object>.Builder keys = ImmutableArray.CreateBuilder<object>(indices.Length);
+            foreach (IOperation index in indices)
+            {
+                if (!(IndexKey(index, state, depth) is object key))
+                {
+                    return null;
+                }
+
+                keys.Add(key);
+            }
+
+            return keys.MoveToImmutable();
+        }
+
+        private object? IndexKey(IOperation index, LockState state, int depth)
+        {
+            IOperation? value = Unwrap(index);
+            if (value == null)
+            {
+                return null;
+            }
+
+            if (value.ConstantValue.HasValue)
+            {
+                return new LockIndexConstant(value.ConstantValue.Value);
+            }
+
+            if (value is ILocalReferenceOperation || value is IParameterReferenceOperation || value is IFlowCaptureReferenceOperation)
+            {
+                LockPath? path = PathOf(value, state, depth + 1);
+                return path != null && path.Steps.IsEmpty && (path.RootKind == LockPathRootKind.Local || path.RootKind == LockPathRootKind.Parameter) ? path : null;
+            }
+
+            return null;
+        }
+
+        private IOperation? SingleWrite(ILocalSymbol local) =>
+            _writes.TryGetValue(local, out List<IOperation?>? writes) && writes.Count == 1 && !local.IsRef ? writes[0] : null;
+
+        private void Record(IOperation operation, List<(CaptureId Id, IOperation Value)> captureValues)
         {
             switch (operation)
             {
@@ -153,7 +354,7 @@ namespace IommuAnalyzers.Flow
                     statement.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax lockStatement:
                     foreach (IOperation child in invalid.ChildOperations)
                     {
-                        if (PathOf(child) is LockPath path)
+                        if (PathOf(child, LockState.Empty) is LockPath path)
                         {
                             LockKind kind = _context.IsType(child.Type, _context.Symbols.SystemThreadingLock) ? LockKind.ThreadingLock : LockKind.Monitor;
                             ScopedLocks.Add((lockStatement.Statement.Span, path, kind, lockStatement.Expression.GetLocation()));
@@ -164,10 +365,11 @@ namespace IommuAnalyzers.Flow
 
                     break;
                 case IFlowCaptureOperation capture:
+                    captureValues.Add((capture.Id, capture.Value));
                     // A capture assigned on several branches (a ?: b) names one path only if every branch agrees.
                     if (_captures.TryGetValue(capture.Id, out IOperation? previous))
                     {
-                        if (previous != null && !Equals(PathOf(previous), PathOf(capture.Value)))
+                        if (previous != null && !Equals(PathOf(previous, LockState.Empty), PathOf(capture.Value, LockState.Empty)))
                         {
                             _captures[capture.Id] = null;
                         }
@@ -179,55 +381,174 @@ namespace IommuAnalyzers.Flow
 
                     break;
                 case ILocalReferenceOperation local:
-                    RecordLocalWrite(local);
+                    RecordWrite(local.Local, local);
+                    break;
+                case IParameterReferenceOperation parameter:
+                    RecordWrite(parameter.Parameter, parameter);
                     break;
                 case IDeclarationPatternOperation declaration when declaration.DeclaredSymbol is ILocalSymbol declared:
-                    Write(declared, PatternValue(declaration));
+                    AddWrite(declared, PatternInput(declaration));
                     break;
                 case IRecursivePatternOperation recursive when recursive.DeclaredSymbol is ILocalSymbol declared:
-                    Write(declared, PatternValue(recursive));
+                    AddWrite(declared, PatternInput(recursive));
                     break;
             }
         }
 
-        private static IOperation? PatternValue(IOperation pattern) => pattern.Parent is IIsPatternOperation isPattern ? isPattern.Value : null;
-
-        private void RecordLocalWrite(ILocalReferenceOperation local)
+        /// <summary>Records a write of <paramref name="variable"/> through <paramref name="reference"/>, with the value written when it is known.</summary>
+        private void RecordWrite(ISymbol variable, IOperation reference)
         {
-            if (local.Local.IsRef)
+            if (IsWrite(reference, out IOperation? value))
             {
-                _multiplyWritten.Add(local.Local);
+                AddWrite(variable, value);
+            }
+        }
+
+        /// <summary>
+        /// Whether <paramref name="reference"/> is written, and the value when the write assigns one whole value
+        /// (<c>x = v</c>, an element of <c>(x, y) = (v, w)</c>); null for increments, compound and by-reference writes.
+        /// </summary>
+        public static bool IsWrite(IOperation reference, out IOperation? value)
+        {
+            value = null;
+            IOperation? parent = reference.Parent;
+            if (parent is IDeclarationExpressionOperation declaration)
+            {
+                reference = declaration;
+                parent = declaration.Parent;
+            }
+
+            switch (parent)
+            {
+                case ISimpleAssignmentOperation assignment when assignment.Target == reference:
+                    value = assignment.IsRef ? null : assignment.Value;
+                    return true;
+                case ICompoundAssignmentOperation compound when compound.Target == reference:
+                case ICoalesceAssignmentOperation coalesce when coalesce.Target == reference:
+                case IIncrementOrDecrementOperation _:
+                case IAddressOfOperation _:
+                    return true;
+                case IArgumentOperation argument:
+                    return argument.Parameter != null && argument.Parameter.RefKind != RefKind.None && argument.Parameter.RefKind != RefKind.In;
+                case ITupleOperation tuple:
+                    value = DeconstructedValue(tuple, reference, out bool written);
+                    return written;
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>The value a deconstruction gives to one element of its target tuple, when the right side is a tuple literal.</summary>
+        private static IOperation? DeconstructedValue(ITupleOperation tuple, IOperation element, out bool written)
+        {
+            written = false;
+            IOperation target = tuple.Parent is IDeclarationExpressionOperation declaration ? declaration : tuple;
+            if (!(target.Parent is IDeconstructionAssignmentOperation deconstruction) || deconstruction.Target != target)
+            {
+                return null;
+            }
+
+            written = true;
+            int index = tuple.Elements.IndexOf(element);
+            return index >= 0 && Unwrap(deconstruction.Value) is ITupleOperation values && index < values.Elements.Length ? values.Elements[index] : null;
+        }
+
+        private void AddWrite(ISymbol variable, IOperation? value)
+        {
+            if (!_writes.TryGetValue(variable, out List<IOperation?>? writes))
+            {
+                writes = new List<IOperation?>(1);
+                _writes.Add(variable, writes);
+            }
+
+            writes.Add(value);
+        }
+
+        /// <summary>
+        /// The flow-sensitive variables: parameters written in the body, locals written more than once (or by
+        /// reference), then every variable or capture whose value depends on one of them, to a fixed point.
+        /// </summary>
+        private void FindFlowSensitive(List<(CaptureId Id, IOperation Value)> captureValues)
+        {
+            foreach (KeyValuePair<ISymbol, List<IOperation?>> writes in _writes)
+            {
+                if (writes.Key is IParameterSymbol || writes.Value.Count > 1 || (writes.Key is ILocalSymbol { IsRef: true }))
+                {
+                    _flowSensitive.Add(writes.Key);
+                }
+            }
+
+            if (_flowSensitive.Count == 0)
+            {
                 return;
             }
 
-            IOperation? parent = local.Parent;
-            switch (parent)
+            bool changed = true;
+            for (int round = 0; changed && round < 8; round++)
             {
-                case ISimpleAssignmentOperation assignment when assignment.Target == local:
-                    Write(local.Local, assignment.IsRef ? null : assignment.Value);
-                    break;
-                case ICompoundAssignmentOperation compound when compound.Target == local:
-                case ICoalesceAssignmentOperation coalesce when coalesce.Target == local:
-                case IIncrementOrDecrementOperation _:
-                case IArgumentOperation argument when argument.Parameter != null && argument.Parameter.RefKind != RefKind.None && argument.Parameter.RefKind != RefKind.In:
-                case ITupleOperation _:
-                case IDeclarationExpressionOperation _:
-                case IAddressOfOperation _:
-                    _multiplyWritten.Add(local.Local);
-                    break;
+                changed = false;
+                foreach (KeyValuePair<ISymbol, List<IOperation?>> writes in _writes)
+                {
+                    if (!_flowSensitive.Contains(writes.Key) && writes.Value.Count == 1 && DependsOnFlowSensitive(writes.Value[0]))
+                    {
+                        _flowSensitive.Add(writes.Key);
+                        changed = true;
+                    }
+                }
+
+                foreach ((CaptureId id, IOperation value) in captureValues)
+                {
+                    if (!_stateCaptures.Contains(id) && DependsOnFlowSensitive(value))
+                    {
+                        _stateCaptures.Add(id);
+                        changed = true;
+                    }
+                }
             }
         }
 
-        private void Write(ILocalSymbol local, IOperation? value)
+        /// <summary>Whether <paramref name="value"/> reads a flow-sensitive variable (so its path may change as the body runs).</summary>
+        public bool DependsOnFlowSensitive(IOperation? value)
         {
-            if (_singleWrites.ContainsKey(local) || value == null)
+            if (value == null || (_flowSensitive.Count == 0 && _stateCaptures.Count == 0))
             {
-                _multiplyWritten.Add(local);
+                return false;
             }
-            else
+
+            var stack = new Stack<IOperation>();
+            stack.Push(value);
+            while (stack.Count > 0)
             {
-                _singleWrites.Add(local, value);
+                IOperation operation = stack.Pop();
+                switch (operation)
+                {
+                    case ILocalReferenceOperation local when _flowSensitive.Contains(local.Local):
+                    case IParameterReferenceOperation parameter when _flowSensitive.Contains(parameter.Parameter):
+                    case IFlowCaptureReferenceOperation capture when _stateCaptures.Contains(capture.Id):
+                        return true;
+                    case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.PatternInput } input when input.Parent != null:
+                        // A subpattern's member reads the pattern's input: depends on whatever the pattern tests.
+                        IOperation? node = input.Parent;
+                        while (node is IMemberReferenceOperation)
+                        {
+                            node = node.Parent;
+                        }
+
+                        if (node is IPropertySubpatternOperation { Parent: IPatternOperation pattern } && PatternInput(pattern) is IOperation tested)
+                        {
+                            stack.Push(tested);
+                        }
+
+                        continue;
+                }
+
+                foreach (IOperation child in operation.ChildOperations)
+                {
+                    stack.Push(child);
+                }
             }
+
+            return false;
         }
     }
 }

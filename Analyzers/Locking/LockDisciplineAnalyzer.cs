@@ -55,11 +55,13 @@ namespace IommuAnalyzers.Locking
             foreach (IOperation block in context.OperationBlocks)
             {
                 // The blocks of a method hang under one IMethodBodyOperation / IConstructorBodyOperation (body, expression
-                // body, constructor initializer); its graph covers them all. Field initializers and attribute arguments
-                // have no lock flow.
-                // An expression-bodied property's getter comes as a parentless block.
+                // body, constructor initializer); its graph covers them all. An expression-bodied property's getter
+                // comes as a parentless block. Field and property initializers are bodies of their own (they run in the
+                // constructor, so they may touch their own object's state, but not another object's); attribute
+                // arguments have no lock flow.
                 IOperation root = block.Parent ?? block;
-                bool body = root is IMethodBodyOperation || root is IConstructorBodyOperation || (root is IBlockOperation && owner is IMethodSymbol);
+                bool body = root is IMethodBodyOperation || root is IConstructorBodyOperation || (root is IBlockOperation && owner is IMethodSymbol) ||
+                    root is IFieldInitializerOperation || root is IPropertyInitializerOperation;
                 if (!body || root == analysed || block.SemanticModel == null)
                 {
                     continue;

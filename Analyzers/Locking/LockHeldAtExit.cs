@@ -44,7 +44,8 @@ namespace IommuAnalyzers.Locking
 
                     // The fixes release the lock the way it was taken: the acquiring call's own receiver text
                     // (group.Mutex, not the canonical dev.Group.Mutex), and its location as the additional location.
-                    string? acquiredAs = AcquiringExpressionText(held.AcquiredAt);
+                    // Not for an object only its own expression names: Lookup(id).Mutex written again is another call.
+                    string? acquiredAs = held.Path.IsOpaque ? null : AcquiringExpressionText(held.AcquiredAt);
                     if (acquiredAs != null)
                     {
                         properties = properties.SetItem(LockDiagnosticProperties.LockExpression, acquiredAs);

@@ -83,7 +83,7 @@ namespace IommuAnalyzers.Locking
                 return false;
             }
 
-            bool rootedAtOwner = path.RootKind switch
+            bool rootedAtOwner = !path.HasElements && path.Version == null && path.RootKind switch
             {
                 LockPathRootKind.This => !method.IsStatic,
                 LockPathRootKind.Parameter => SymbolEqualityComparer.Default.Equals(path.Root?.ContainingSymbol, method),
@@ -110,6 +110,13 @@ namespace IommuAnalyzers.Locking
 
         private string? CodeText(LockPath path, int position)
         {
+            // An element (ports[i]) or an object only one expression names (Lookup(id)) has no text that is sure to
+            // name the same lock elsewhere: no wrap is offered for it.
+            if (path.HasElements || path.IsOpaque)
+            {
+                return null;
+            }
+
             var text = new StringBuilder();
             switch (path.RootKind)
             {
