@@ -23,6 +23,7 @@ namespace IommuAnalyzers.Flow
         private readonly Dictionary<CaptureId, IOperation?> _captures = new Dictionary<CaptureId, IOperation?>();
         private readonly Dictionary<ISymbol, List<IOperation?>> _writes = new Dictionary<ISymbol, List<IOperation?>>(SymbolEqualityComparer.Default);
         private readonly HashSet<ISymbol> _flowSensitive = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        private readonly HashSet<ISymbol> _pathRelevant = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         private readonly HashSet<CaptureId> _stateCaptures = new HashSet<CaptureId>();
         private readonly LockFlowContext _context;
 
@@ -382,9 +383,19 @@ namespace IommuAnalyzers.Flow
                     break;
                 case ILocalReferenceOperation local:
                     RecordWrite(local.Local, local);
+                    if (IsPathUse(local))
+                    {
+                        _pathRelevant.Add(local.Local);
+                    }
+
                     break;
                 case IParameterReferenceOperation parameter:
                     RecordWrite(parameter.Parameter, parameter);
+                    if (IsPathUse(parameter))
+                    {
+                        _pathRelevant.Add(parameter.Parameter);
+                    }
+
                     break;
                 case IDeclarationPatternOperation declaration when declaration.DeclaredSymbol is ILocalSymbol declared:
                     AddWrite(declared, PatternInput(declaration));
@@ -392,6 +403,43 @@ namespace IommuAnalyzers.Flow
                 case IRecursivePatternOperation recursive when recursive.DeclaredSymbol is ILocalSymbol declared:
                     AddWrite(declared, PatternInput(recursive));
                     break;
+            }
+        }
+
+        /// <summary>
+        /// Whether a variable is used where its identity matters to a lock path: as a receiver, an index, an
+        /// argument, a pattern input, a lock operand, a tuple element, or in a capture. A counter only compared and
+        /// decremented (<c>while (x-- > n)</c>) is not, and is never tracked in the state however often it is written.
+        /// </summary>
+        private static bool IsPathUse(IOperation reference)
+        {
+            IOperation operation = reference;
+            IOperation? parent = reference.Parent;
+            while (parent is IConversionOperation conversion && !conversion.Conversion.IsUserDefined)
+            {
+                operation = parent;
+                parent = parent.Parent;
+            }
+
+            switch (parent)
+            {
+                case IMemberReferenceOperation member:
+                    return member.Instance == operation;
+                case IInvocationOperation invocation:
+                    return invocation.Instance == operation;
+                case IArrayElementReferenceOperation _:
+                case IArgumentOperation _:
+                case IFlowCaptureOperation _:
+                case IIsPatternOperation _:
+                case ISwitchExpressionOperation _:
+                case ISwitchOperation _:
+                case ITupleOperation _:
+                case ILockOperation _:
+                case IUsingOperation _:
+                case IConditionalAccessOperation _:
+                    return true;
+                default:
+                    return false;
             }
         }
 
@@ -470,9 +518,37 @@ namespace IommuAnalyzers.Flow
         /// </summary>
         private void FindFlowSensitive(List<(CaptureId Id, IOperation Value)> captureValues)
         {
+            // A variable copied into a path-relevant one is path-relevant too (prev = next).
+            bool grew = true;
+            for (int round = 0; grew && round < 8; round++)
+            {
+                grew = false;
+                foreach (KeyValuePair<ISymbol, List<IOperation?>> writes in _writes)
+                {
+                    if (!_pathRelevant.Contains(writes.Key))
+                    {
+                        continue;
+                    }
+
+                    foreach (IOperation? value in writes.Value)
+                    {
+                        ISymbol? source = Unwrap(value) switch
+                        {
+                            ILocalReferenceOperation local => local.Local,
+                            IParameterReferenceOperation parameter => parameter.Parameter,
+                            _ => null,
+                        };
+                        if (source != null && _pathRelevant.Add(source))
+                        {
+                            grew = true;
+                        }
+                    }
+                }
+            }
+
             foreach (KeyValuePair<ISymbol, List<IOperation?>> writes in _writes)
             {
-                if (writes.Key is IParameterSymbol || writes.Value.Count > 1 || (writes.Key is ILocalSymbol { IsRef: true }))
+                if (_pathRelevant.Contains(writes.Key) && (writes.Key is IParameterSymbol || writes.Value.Count > 1 || (writes.Key is ILocalSymbol { IsRef: true })))
                 {
                     _flowSensitive.Add(writes.Key);
                 }
@@ -489,7 +565,7 @@ namespace IommuAnalyzers.Flow
                 changed = false;
                 foreach (KeyValuePair<ISymbol, List<IOperation?>> writes in _writes)
                 {
-                    if (!_flowSensitive.Contains(writes.Key) && writes.Value.Count == 1 && DependsOnFlowSensitive(writes.Value[0]))
+                    if (!_flowSensitive.Contains(writes.Key) && _pathRelevant.Contains(writes.Key) && writes.Value.Count == 1 && DependsOnFlowSensitive(writes.Value[0]))
                     {
                         _flowSensitive.Add(writes.Key);
                         changed = true;
