@@ -56,6 +56,10 @@ namespace IommuAnalyzers.Flow
                         return state;
                     case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation local:
                         return TrackWitness(local.Local, assignment.Value, state);
+                    case IAwaitOperation _:
+                    case IReturnOperation { Kind: OperationKind.YieldReturn }:
+                        RecordSuspension(operation, state, record);
+                        return state;
                     default:
                         return state;
                 }

@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace IommuAnalyzers.Locking
 {
     /// <summary>
-    /// IOMMU0100-IOMMU0106: runs the lock flow engine (<see cref="LockFlowAnalysis"/>) once per body that the pre-scan
+    /// IOMMU0100-IOMMU0107: runs the lock flow engine (<see cref="LockFlowAnalysis"/>) once per body that the pre-scan
     /// finds lock-related, and hands the result to each rule (one file per rule ID in this folder). Lambdas and local
     /// functions are analysed as bodies of their own that start with nothing held.
     /// </summary>
@@ -22,7 +22,8 @@ namespace IommuAnalyzers.Locking
             LockAlreadyHeldRule.Rule,
             RequiresLockCallWithoutLockRule.Rule,
             LockHeldOnSomePathsRule.Rule,
-            UnresolvedLockExpressionRule.Rule);
+            UnresolvedLockExpressionRule.Rule,
+            LockHeldAcrossSuspensionRule.Rule);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -88,6 +89,7 @@ namespace IommuAnalyzers.Locking
                 LockAlreadyHeldRule.Check(rules);
                 RequiresLockCallWithoutLockRule.Check(rules);
                 LockHeldOnSomePathsRule.Check(rules);
+                LockHeldAcrossSuspensionRule.Check(rules);
             }
 
             if (depth > 16)
