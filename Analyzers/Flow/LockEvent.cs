@@ -29,6 +29,9 @@ namespace IommuAnalyzers.Flow
 
         /// <summary>The body may suspend here (an <c>await</c>, explicit or implied by <c>await foreach</c>/<c>await using</c>, or a <c>yield return</c>); the state is the one it suspends with.</summary>
         Suspension,
+
+        /// <summary>A lambda that a synchronous consumer runs before returning is created here (see <see cref="SynchronousConsumers"/>); the state is the one its body starts with.</summary>
+        SynchronousLambda,
     }
 
     /// <summary>How control leaves the body at an <see cref="LockEventKind.Exit"/>.</summary>

@@ -32,9 +32,10 @@ namespace IommuAnalyzers.Flow
 
             private LockState Visit(IOperation operation, LockState state, bool record)
             {
-                if (operation is IFlowAnonymousFunctionOperation)
+                if (operation is IFlowAnonymousFunctionOperation lambda)
                 {
-                    // Lambdas are analysed on their own and start with nothing held.
+                    // Lambdas are analysed on their own; one that runs on the spot starts with the state recorded here.
+                    RecordSynchronousLambda(lambda, state, record);
                     return state;
                 }
 
