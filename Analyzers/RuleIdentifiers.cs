@@ -20,6 +20,7 @@ namespace IommuAnalyzers
         public const string RequiresLockCallWithoutLock = "IOMMU0104";
         public const string LockHeldOnSomePaths = "IOMMU0105";
         public const string UnresolvedLockExpression = "IOMMU0106";
+        public const string LockHeldAcrossSuspension = "IOMMU0107";
 
         /// <summary>Where each rule's documentation page lives; <c>docs/rules/&lt;ID&gt;.md</c> in the repository.</summary>
         public const string HelpLinkBase = "https://github.com/iommuanalyzers/IommuAnalyzers/blob/main/docs/rules/";

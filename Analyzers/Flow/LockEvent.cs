@@ -26,6 +26,12 @@ namespace IommuAnalyzers.Flow
 
         /// <summary>Paths meet and <see cref="LockEvent.Lock"/> is held on some of them but not on others.</summary>
         Join,
+
+        /// <summary>The body may suspend here (an <c>await</c>, explicit or implied by <c>await foreach</c>/<c>await using</c>, or a <c>yield return</c>); the state is the one it suspends with.</summary>
+        Suspension,
+
+        /// <summary>A lambda that a synchronous consumer runs before returning is created here (see <see cref="SynchronousConsumers"/>); the state is the one its body starts with.</summary>
+        SynchronousLambda,
     }
 
     /// <summary>How control leaves the body at an <see cref="LockEventKind.Exit"/>.</summary>

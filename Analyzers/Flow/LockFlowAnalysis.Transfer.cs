@@ -32,9 +32,10 @@ namespace IommuAnalyzers.Flow
 
             private LockState Visit(IOperation operation, LockState state, bool record)
             {
-                if (operation is IFlowAnonymousFunctionOperation)
+                if (operation is IFlowAnonymousFunctionOperation lambda)
                 {
-                    // Lambdas are analysed on their own and start with nothing held.
+                    // Lambdas are analysed on their own; one that runs on the spot starts with the state recorded here.
+                    RecordSynchronousLambda(lambda, state, record);
                     return state;
                 }
 
@@ -67,6 +68,10 @@ namespace IommuAnalyzers.Flow
                     case IRecursivePatternOperation { DeconstructSymbol: IMethodSymbol deconstruct } positional when !deconstruct.IsStatic:
                         // A positional pattern calls Deconstruct on what it tests: that call's contracts apply here.
                         CheckCallContracts(positional, deconstruct, _paths.ObjectOf(OperationPaths.PatternInput(positional), state), ImmutableArray<IArgumentOperation>.Empty, state, record);
+                        return state;
+                    case IAwaitOperation _:
+                    case IReturnOperation { Kind: OperationKind.YieldReturn }:
+                        RecordSuspension(operation, state, record);
                         return state;
                     default:
                         return state;

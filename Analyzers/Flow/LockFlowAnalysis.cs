@@ -65,6 +65,7 @@ namespace IommuAnalyzers.Flow
             {
                 ImmutableArray<LockPath> heldOnEntry = ContractLocks(_context.Resolver.RequiresLock(_owner), _context.Resolver.ReleasesLock(_owner), out LockState entryState);
                 ImmutableArray<LockPath> heldAtExit = ContractLocks(_context.Resolver.RequiresLock(_owner), _context.Resolver.AcquiresLock(_owner), out _);
+                entryState = WithInherited(entryState, ref heldOnEntry, ref heldAtExit);
 
                 LockState?[]? entries = Solve(null, 0, entryState);
                 if (entries == null)

@@ -13,6 +13,7 @@ namespace IommuAnalyzers.Flow
     {
         private readonly ConcurrentDictionary<ISymbol, bool> _lockRelevant = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<ISymbol, bool> _needsFlow = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+        private SynchronousConsumers? _consumers;
 
         public LockFlowContext(IommuSymbols symbols)
         {
@@ -23,6 +24,10 @@ namespace IommuAnalyzers.Flow
         public IommuSymbols Symbols { get; }
 
         public LockExpressionResolver Resolver { get; }
+
+        /// <summary>The methods whose lambda arguments run on the spot; built on first use, as most bodies pass none.</summary>
+        /// <remarks>Two threads may both build it; the tables are equal and read-only once built, so either one may win.</remarks>
+        public SynchronousConsumers Consumers => _consumers ??= new SynchronousConsumers(Symbols.Compilation);
 
         /// <summary>Whether the symbol carries <c>[NoLockAnalysis]</c> (an accessor answers for its property too).</summary>
         public bool IsExcluded(ISymbol symbol)

@@ -8,9 +8,10 @@ using Microsoft.CodeAnalysis.Operations;
 namespace IommuAnalyzers.Locking
 {
     /// <summary>
-    /// IOMMU0100-IOMMU0106: runs the lock flow engine (<see cref="LockFlowAnalysis"/>) once per body that the pre-scan
+    /// IOMMU0100-IOMMU0107: runs the lock flow engine (<see cref="LockFlowAnalysis"/>) once per body that the pre-scan
     /// finds lock-related, and hands the result to each rule (one file per rule ID in this folder). Lambdas and local
-    /// functions are analysed as bodies of their own that start with nothing held.
+    /// functions are analysed as bodies of their own that start with nothing held, except a lambda that a synchronous
+    /// consumer runs on the spot (<see cref="SynchronousConsumers"/>): it starts with the locks held where it is created.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class LockDisciplineAnalyzer : DiagnosticAnalyzer
@@ -22,7 +23,8 @@ namespace IommuAnalyzers.Locking
             LockAlreadyHeldRule.Rule,
             RequiresLockCallWithoutLockRule.Rule,
             LockHeldOnSomePathsRule.Rule,
-            UnresolvedLockExpressionRule.Rule);
+            UnresolvedLockExpressionRule.Rule,
+            LockHeldAcrossSuspensionRule.Rule);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -78,9 +80,11 @@ namespace IommuAnalyzers.Locking
             }
         }
 
-        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth)
+        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth, LockState? inherited = null)
         {
-            LockFlowResult result = LockFlowAnalysis.Analyze(graph, owner, flow, context.CancellationToken);
+            LockFlowResult result = inherited == null
+                ? LockFlowAnalysis.Analyze(graph, owner, flow, context.CancellationToken)
+                : LockFlowAnalysis.Analyze(graph, owner, flow, inherited, context.CancellationToken);
             if (result.IsComplete)
             {
                 var rules = new LockRuleContext(result, model, context.ReportDiagnostic);
@@ -90,6 +94,7 @@ namespace IommuAnalyzers.Locking
                 LockAlreadyHeldRule.Check(rules);
                 RequiresLockCallWithoutLockRule.Check(rules);
                 LockHeldOnSomePathsRule.Check(rules);
+                LockHeldAcrossSuspensionRule.Check(rules);
             }
 
             if (depth > 16)
@@ -109,23 +114,23 @@ namespace IommuAnalyzers.Locking
             {
                 foreach (IOperation operation in block.Operations)
                 {
-                    AnalyzeLambdas(context, flow, graph, operation, model, depth);
+                    AnalyzeLambdas(context, flow, graph, result, operation, model, depth);
                 }
 
                 if (block.BranchValue != null)
                 {
-                    AnalyzeLambdas(context, flow, graph, block.BranchValue, model, depth);
+                    AnalyzeLambdas(context, flow, graph, result, block.BranchValue, model, depth);
                 }
             }
         }
 
-        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, ControlFlowGraph graph, IOperation operation, SemanticModel model, int depth)
+        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, ControlFlowGraph graph, LockFlowResult enclosing, IOperation operation, SemanticModel model, int depth)
         {
             if (operation is IFlowAnonymousFunctionOperation lambda)
             {
                 if (!flow.IsExcluded(lambda.Symbol))
                 {
-                    AnalyzeGraph(context, flow, graph.GetAnonymousFunctionControlFlowGraph(lambda, context.CancellationToken), lambda.Symbol, model, depth + 1);
+                    AnalyzeGraph(context, flow, graph.GetAnonymousFunctionControlFlowGraph(lambda, context.CancellationToken), lambda.Symbol, model, depth + 1, StateOnTheSpot(enclosing, lambda));
                 }
 
                 return;
@@ -133,8 +138,22 @@ namespace IommuAnalyzers.Locking
 
             foreach (IOperation child in operation.ChildOperations)
             {
-                AnalyzeLambdas(context, flow, graph, child, model, depth);
+                AnalyzeLambdas(context, flow, graph, enclosing, child, model, depth);
             }
+        }
+
+        /// <summary>The state a lambda run on the spot starts with, as the enclosing body's analysis recorded it; null for any other lambda.</summary>
+        private static LockState? StateOnTheSpot(LockFlowResult enclosing, IFlowAnonymousFunctionOperation lambda)
+        {
+            foreach (LockEvent e in enclosing.Events)
+            {
+                if (e.Kind == LockEventKind.SynchronousLambda && ReferenceEquals(e.Operation, lambda))
+                {
+                    return e.State;
+                }
+            }
+
+            return null;
         }
     }
 }

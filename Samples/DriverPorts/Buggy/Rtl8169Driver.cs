@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Threading.Tasks;
 using Iommu;
 
 namespace DriverPorts.Buggy
@@ -84,6 +85,19 @@ namespace DriverPorts.Buggy
             {
                 _lock.Unlock();
             }
+        }
+
+        /// <summary>
+        /// rtl8169_update_counters(): the chip DMAs its tally block to memory and the driver waits for it, then folds
+        /// the hardware count into the software one. The kernel sleeps for the DMA with the mutex held, which a task
+        /// may do; a C# await may not, as the rest of the method can resume on another thread.
+        /// </summary>
+        public async Task UpdateCountersAsync(Task<long> tallyDump)
+        {
+            _lock.Lock();
+            long missed = await tallyDump; // BUG(IOMMU0107): waits for the tally DMA holding tp->wk.mutex; Unlock below may run on another thread and throw
+            _rxMissed += missed;
+            _lock.Unlock();
         }
 
         /// <summary>The missed-packet counter, for ethtool (rtl8169_get_ethtool_stats()).</summary>
