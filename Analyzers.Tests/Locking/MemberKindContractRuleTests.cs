@@ -130,6 +130,30 @@ static class GroupExtensions
     }
 }";
 
+        [Theory]
+        // At LanguageVersion.Latest, Roslyn 4.14 reports extension blocks as a language-version error (its recovery still
+        // binds the block); at Preview it binds them. Either way, with a receiver of an unknown type and a call that
+        // cannot bind, the rules must not throw, and the one finding is the expression that cannot resolve.
+        [InlineData(LanguageVersion.Latest)]
+        [InlineData(LanguageVersion.Preview)]
+        public async Task ExtensionBlocks_HalfTypedOrAtLatest_DoNotThrow(LanguageVersion version)
+        {
+            string source = LockTestSource.Class(@"void F(IommuGroup g) { g.Reset(); }") + @"
+static class Broken
+{
+    extension(Missing group)
+    {
+        [RequiresLock(""group.Mutex"")] public void Reset() => group.OwnerCount = 0;
+    }
+}";
+            var test = new Verify.Test { TestCode = source, CompilerDiagnostics = CompilerDiagnostics.None };
+            test.ExpectedDiagnostics.Add(Verify.Diagnostic("IOMMU0106").WithSpan(LockTestSource.LineOf(source, "[RequiresLock(\"group.Mutex\")] public void Reset"), 23, LockTestSource.LineOf(source, "[RequiresLock(\"group.Mutex\")] public void Reset"), 36));
+
+            test.SolutionTransforms.Add((solution, projectId) =>
+                solution.WithProjectParseOptions(projectId, ((CSharpParseOptions)solution.GetProject(projectId)!.ParseOptions!).WithLanguageVersion(version)));
+            await test.RunAsync();
+        }
+
         [Fact]
         public async Task ExtensionMembers_BindTheirReceiver()
         {
