@@ -26,9 +26,9 @@ namespace IommuAnalyzers.Tests.Flow
         public string Source { get; }
 
         /// <summary>Analyses method <paramref name="methodName"/> of the source (class members around a body go in <paramref name="source"/>).</summary>
-        public static FlowHarness Analyze(string source, string methodName, string? lambdaOrLocalFunction = null)
+        public static FlowHarness Analyze(string source, string methodName, string? lambdaOrLocalFunction = null, LanguageVersion languageVersion = LanguageVersion.Latest)
         {
-            SyntaxTree tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest));
+            SyntaxTree tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(languageVersion));
             CSharpCompilation compilation = CSharpCompilation.Create(
                 "FlowTests",
                 new[] { tree },

@@ -31,8 +31,33 @@ namespace IommuAnalyzers.Tests.Locking
         {
             await LockTestSource.VerifyMembersAsync(
                 @"int F(IommuGroup g, bool c) { if (c) g.Mutex.Lock(); {|#0:g.Owner = null;|} g.Mutex.Unlock(); {|#2:g.Mutex.Lock()|}; {|#1:return 0;|} }",
-                Verify.Diagnostic(LockHeldOnSomePathsRule.Rule).WithLocation(0).WithArguments("g.Mutex"),
+                Verify.Diagnostic(LockHeldOnSomePathsRule.Rule).WithLocation(0).WithArguments("g.Mutex", "the path that holds it took it at line " + LockTestSource.FirstMemberLine),
                 Verify.Diagnostic(LockHeldAtExitRule.Rule).WithLocation(1).WithLocation(2).WithArguments("g.Mutex", "line " + LockTestSource.FirstMemberLine, "this return"));
+        }
+
+        [Fact]
+        public async Task Message_NamesTheLineOfTheAcquireOnTheHoldingPath_NotAnEarlierOneThatWasReleased()
+        {
+            string members = @"void F(IommuGroup g, bool c)
+    {
+        g.Mutex.Lock();
+        g.Mutex.Unlock();
+        if (c)
+            g.Mutex.Lock();
+        {|#0:g.Owner = null;|}
+        if (c) g.Mutex.Unlock();
+    }";
+            await LockTestSource.VerifyMembersAsync(
+                members,
+                Verify.Diagnostic(LockHeldOnSomePathsRule.Rule).WithLocation(0).WithArguments("g.Mutex", "the path that holds it took it at line " + (LockTestSource.FirstMemberLine + 5)));
+        }
+
+        [Fact]
+        public async Task Message_SaysWhenTheHoldingPathHadItOnEntry()
+        {
+            await LockTestSource.VerifyMembersAsync(
+                @"[RequiresLock(nameof(_mutex))] void F(bool c) { if (c) _mutex.Unlock(); {|#0:Console.WriteLine();|} if (!c) _mutex.Unlock(); _mutex.Lock(); }",
+                Verify.Diagnostic(LockHeldOnSomePathsRule.Rule).WithLocation(0).WithArguments("this._mutex", "the path that holds it had it on entry"));
         }
 
         [Fact]

@@ -18,6 +18,12 @@ namespace IommuAnalyzers.Flow
 
         /// <summary>A static member (<c>"Registry.Lock"</c>).</summary>
         Static,
+
+        /// <summary>
+        /// A parameter of a method that encloses the annotated local function (<c>"group.Mutex"</c> on a local function
+        /// inside <c>F(IommuGroup group)</c>): the same variable at every call and in the body, not an argument.
+        /// </summary>
+        CapturedParameter,
     }
 
     /// <summary>A lock expression of an attribute, parsed and resolved against the annotated symbol once.</summary>
@@ -84,6 +90,9 @@ namespace IommuAnalyzers.Flow
                     break;
                 case LockExpressionRoot.Parameter:
                     path = Parameter == null ? null : argument(Parameter);
+                    break;
+                case LockExpressionRoot.CapturedParameter:
+                    path = Parameter == null ? null : LockPath.ForParameter(Parameter);
                     break;
                 default:
                     // A static lock of a generic type belongs to the instantiation the site uses: Pool<string>.Count
@@ -183,27 +192,46 @@ namespace IommuAnalyzers.Flow
         private ImmutableArray<LockExpression> Compute(ISymbol member, INamedTypeSymbol attributeType)
         {
             // The attributes are Inherited = true: an override answers with the annotation of what it overrides.
+            ImmutableArray<LockExpression> own = ImmutableArray<LockExpression>.Empty;
             for (ISymbol? current = member; current != null; current = Overridden(current))
             {
                 AttributeData? attribute = IommuSymbols.FindAttribute(current, attributeType);
                 if (attribute != null)
                 {
-                    return Resolve(current, attribute);
+                    own = Resolve(current, attribute);
+                    break;
                 }
             }
 
-            // An accessor carries its property's [RequiresLock].
+            // An accessor carries its own annotation and its property's: the property's expressions are the very
+            // objects the property answers with, so a use of both accessors (g.Count++) can tell them apart.
             if (member is IMethodSymbol { AssociatedSymbol: IPropertySymbol property })
             {
-                AttributeData? attribute = IommuSymbols.FindAttribute(property, attributeType);
-                if (attribute != null)
+                ImmutableArray<LockExpression> inherited = Get(PropertyCache(attributeType), property, attributeType);
+                return own.IsEmpty ? inherited : inherited.IsEmpty ? own : own.AddRange(inherited);
+            }
+
+            // [field: GuardedBy(...)] on an auto-property guards the property: its accessors are the only way in.
+            if (own.IsEmpty && member is IPropertySymbol guardedProperty && SymbolEqualityComparer.Default.Equals(attributeType, _symbols.GuardedByAttribute))
+            {
+                foreach (ISymbol sibling in guardedProperty.ContainingType.GetMembers())
                 {
-                    return Resolve(property, attribute);
+                    if (sibling is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, guardedProperty) &&
+                        IommuSymbols.FindAttribute(field, attributeType) is AttributeData fieldAttribute)
+                    {
+                        return Resolve(field, fieldAttribute);
+                    }
                 }
             }
 
-            return ImmutableArray<LockExpression>.Empty;
+            return own;
         }
+
+        private ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> PropertyCache(INamedTypeSymbol attributeType) =>
+            SymbolEqualityComparer.Default.Equals(attributeType, _symbols.RequiresLockAttribute) ? _requires :
+            SymbolEqualityComparer.Default.Equals(attributeType, _symbols.ExcludesLockAttribute) ? _excludes :
+            SymbolEqualityComparer.Default.Equals(attributeType, _symbols.AcquiresLockAttribute) ? _acquires :
+            SymbolEqualityComparer.Default.Equals(attributeType, _symbols.ReleasesLockAttribute) ? _releases : _guardedBy;
 
         private static ISymbol? Overridden(ISymbol symbol) => symbol switch
         {
@@ -235,13 +263,20 @@ namespace IommuAnalyzers.Flow
                 return LockExpression.Failed(text, index, "the annotated symbol has no containing type");
             }
 
-            bool isStaticContext = annotated.IsStatic;
+            bool isStaticContext = LockExpressionScope.IsStaticContext(annotated);
             LockExpressionRoot root;
             IParameterSymbol? parameter = null;
             ITypeSymbol? current;
             ImmutableArray<ISymbol>.Builder members = ImmutableArray.CreateBuilder<ISymbol>();
             int next = 1;
             string first = segments[0];
+
+            // C#'s own lookup order for a simple name: parameters (the member's, an extension block's receiver, then
+            // those of enclosing methods for a local function), then members of the type, then types; where the name
+            // is a parameter or member whose type is the type of that name ("Color Color"), a static member after it
+            // means the type.
+            IParameterSymbol? found = LockExpressionScope.FindParameter(annotated, first, out LockExpressionRoot parameterRoot, out string? scopeError);
+            bool parameterIsType = found != null && LockExpressionScope.MeansType(annotated, found.Type, segments);
 
             if (first == "this")
             {
@@ -250,20 +285,34 @@ namespace IommuAnalyzers.Flow
                     return LockExpression.Failed(text, index, "'this' does not exist in a static member");
                 }
 
+                if (LockExpressionScope.IsExtensionMember(annotated))
+                {
+                    return LockExpression.Failed(text, index, "'this' does not exist in an extension member; name its receiver parameter");
+                }
+
                 root = LockExpressionRoot.Receiver;
                 current = owner;
             }
-            else if (FindParameter(annotated, first) is IParameterSymbol found)
+            else if (found != null && !parameterIsType)
             {
-                root = LockExpressionRoot.Parameter;
-                parameter = found;
+                if (scopeError != null)
+                {
+                    return LockExpression.Failed(text, index, scopeError);
+                }
+
+                root = parameterRoot;
+                parameter = parameterRoot == LockExpressionRoot.Receiver ? null : found;
                 current = found.Type;
             }
-            else if (FindMember(owner, first) is ISymbol member)
+            else if (found == null && FindMember(owner, first) is ISymbol member && !LockExpressionScope.MeansType(annotated, LockPath.MemberType(member), segments))
             {
                 if (member.IsStatic)
                 {
                     root = LockExpressionRoot.Static;
+                }
+                else if (LockExpressionScope.IsExtensionMember(annotated))
+                {
+                    return LockExpression.Failed(text, index, "'" + first + "' needs a receiver in an extension member; start with the receiver parameter");
                 }
                 else if (isStaticContext)
                 {
@@ -289,7 +338,7 @@ namespace IommuAnalyzers.Flow
 
                 if (!(type is INamedTypeSymbol namedType))
                 {
-                    return LockExpression.Failed(text, index, "'" + first + "' is not 'this', a parameter, a member of '" + owner.Name + "' or a type");
+                    return LockExpression.Failed(text, index, "'" + first + "' is not 'this', a parameter, a member of '" + (owner.IsExtension ? owner.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) : owner.Name) + "' or a type");
                 }
 
                 ISymbol? staticMember = FindMember(namedType, segments[next]);
@@ -337,26 +386,6 @@ namespace IommuAnalyzers.Flow
             }
 
             return LockExpression.Failed(text, index, "its type '" + current.ToDisplayString() + "' is not a KMutex, a System.Threading.Lock or an object usable with lock");
-        }
-
-        private static IParameterSymbol? FindParameter(ISymbol annotated, string name)
-        {
-            ImmutableArray<IParameterSymbol> parameters = annotated switch
-            {
-                IMethodSymbol method => method.Parameters,
-                IPropertySymbol property => property.Parameters,
-                _ => ImmutableArray<IParameterSymbol>.Empty,
-            };
-
-            foreach (IParameterSymbol parameter in parameters)
-            {
-                if (parameter.Name == name)
-                {
-                    return parameter;
-                }
-            }
-
-            return null;
         }
 
         /// <summary>A field or a non-indexed property named <paramref name="name"/> on the type, its bases or its interfaces.</summary>
@@ -413,7 +442,7 @@ namespace IommuAnalyzers.Flow
         /// symbol without its usings: nested types of the enclosing types, then the enclosing namespaces, then from the
         /// global namespace.
         /// </summary>
-        private static INamespaceOrTypeSymbol? FindType(ISymbol annotated, string[] segments, int length)
+        internal static INamespaceOrTypeSymbol? FindType(ISymbol annotated, string[] segments, int length)
         {
             var scopes = new List<INamespaceOrTypeSymbol>();
             for (INamedTypeSymbol? type = annotated.ContainingType; type != null; type = type.ContainingType)

@@ -27,6 +27,7 @@ namespace IommuAnalyzers.Flow
             /// <summary>The state on an edge of a conditional branch: TryLock and lock-taken flags decide what is held.</summary>
             private LockState ApplyCondition(IOperation condition, bool valueOnEdge, LockState state)
             {
+                state = ApplyGuardNullCheck(condition, valueOnEdge, state);
                 if (!TryConditionLock(condition, state, out LockPath? path, out LockKind kind, out bool heldWhenTrue, out LockFlag flag, out Location? site, 0) || path == null)
                 {
                     return state;

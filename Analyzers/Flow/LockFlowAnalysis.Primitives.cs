@@ -82,6 +82,12 @@ namespace IommuAnalyzers.Flow
                     {
                         return Release(invocation, guarded, guardKind, state, record, scoped: true);
                     }
+
+                    state = ReleaseScopedGuard(invocation, state, record, out bool released);
+                    if (released)
+                    {
+                        return state;
+                    }
                 }
 
                 if (!_context.IsLockRelevant(method))
@@ -89,7 +95,7 @@ namespace IommuAnalyzers.Flow
                     return state;
                 }
 
-                LockPath? receiver = method.IsStatic ? null : _paths.ObjectOf(invocation.Instance, state);
+                LockPath? receiver = CallReceiver(method, invocation.Instance, state);
                 CheckCallContracts(invocation, method, receiver, invocation.Arguments, state, record);
                 foreach (LockExpression expression in _context.Resolver.AcquiresLock(method))
                 {

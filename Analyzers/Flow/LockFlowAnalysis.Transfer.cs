@@ -49,7 +49,7 @@ namespace IommuAnalyzers.Flow
                     case IInvocationOperation invocation:
                         return VisitInvocation(invocation, state, record);
                     case IPropertyReferenceOperation property:
-                        return VisitMember(property, property.Property, property.Instance, state, record);
+                        return VisitAccessorCalls(property, VisitMember(property, property.Property, property.Instance, state, record), record);
                     case IFieldReferenceOperation field:
                         return VisitMember(field, field.Field, field.Instance, state, record);
                     case IObjectCreationOperation creation when creation.Constructor != null:
@@ -74,7 +74,7 @@ namespace IommuAnalyzers.Flow
                         RecordSuspension(operation, state, record);
                         return state;
                     default:
-                        return state;
+                        return VisitOperatorCall(operation, state, record);
                 }
             }
 
@@ -137,9 +137,9 @@ namespace IommuAnalyzers.Flow
 
                     if (member is IPropertySymbol property)
                     {
-                        foreach (LockExpression expression in _context.Resolver.RequiresLock(property))
+                        foreach (LockExpression expression in AccessorRequires(reference, property))
                         {
-                            LockPath? path = expression.Bind(receiver, _ => null, member.ContainingType);
+                            LockPath? path = expression.Bind(receiver, parameter => PropertyArgument(reference, parameter, state), member.ContainingType);
                             if (path != null)
                             {
                                 Add(new LockEvent(LockEventKind.RequiredLock, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member) { LockText = LockTextAt(expression, instance, null) });
@@ -200,18 +200,7 @@ namespace IommuAnalyzers.Flow
                 return false;
             }
 
-            private static bool IsWrite(IOperation reference)
-            {
-                switch (reference.Parent)
-                {
-                    case IAssignmentOperation assignment:
-                        return assignment.Target == reference;
-                    case IIncrementOrDecrementOperation _:
-                        return true;
-                    default:
-                        return false;
-                }
-            }
+            private static bool IsWrite(IOperation reference) => AccessKinds.IsWrite(reference);
 
             private void CheckCallContracts(IOperation call, IMethodSymbol method, LockPath? receiver, ImmutableArray<IArgumentOperation> arguments, LockState state, bool record)
             {

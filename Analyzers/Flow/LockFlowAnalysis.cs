@@ -97,12 +97,12 @@ namespace IommuAnalyzers.Flow
             {
                 state = LockState.Empty;
                 ImmutableArray<LockPath>.Builder paths = ImmutableArray.CreateBuilder<LockPath>();
-                LockPath self = LockPath.ForThis(_owner.ContainingType);
+                LockPath? self = ContractReceiver();
                 foreach (ImmutableArray<LockExpression> expressions in new[] { first, second })
                 {
                     foreach (LockExpression expression in expressions)
                     {
-                        LockPath? path = expression.Bind(_owner.IsStatic ? null : self, parameter => OwnParameter(parameter));
+                        LockPath? path = expression.Bind(self, parameter => OwnParameter(parameter));
                         if (path != null && !paths.Contains(path))
                         {
                             paths.Add(path);

@@ -83,6 +83,17 @@ namespace IommuAnalyzers.Flow
                         return true;
                     case IAnonymousFunctionOperation lambda when NeedsFlow(lambda.Symbol):
                         return true;
+                    case IBinaryOperation _:
+                    case IUnaryOperation _:
+                    case IConversionOperation _:
+                    case IIncrementOrDecrementOperation _:
+                    case ICompoundAssignmentOperation _:
+                        if (ContractCalls.OperatorMethod(operation, out _, out _) is IMethodSymbol userOperator && NeedsFlow(userOperator))
+                        {
+                            return true;
+                        }
+
+                        break;
                 }
 
                 foreach (IOperation child in operation.ChildOperations)
@@ -105,7 +116,8 @@ namespace IommuAnalyzers.Flow
 
             bool needs = IsLockRelevant(definition) && (IsLockPrimitive(definition) ||
                 !Resolver.GuardedBy(definition).IsEmpty || !Resolver.RequiresLock(definition).IsEmpty ||
-                !Resolver.AcquiresLock(definition).IsEmpty || !Resolver.ReleasesLock(definition).IsEmpty);
+                !Resolver.AcquiresLock(definition).IsEmpty || !Resolver.ReleasesLock(definition).IsEmpty ||
+                (definition is IPropertySymbol property && ((property.GetMethod != null && NeedsFlow(property.GetMethod)) || (property.SetMethod != null && NeedsFlow(property.SetMethod)))));
             _needsFlow.TryAdd(definition, needs);
             return needs;
         }
@@ -137,6 +149,12 @@ namespace IommuAnalyzers.Flow
         {
             if (IsLockPrimitive(symbol))
             {
+                return true;
+            }
+
+            if (symbol is IPropertySymbol property && ((property.GetMethod != null && IsLockRelevant(property.GetMethod)) || (property.SetMethod != null && IsLockRelevant(property.SetMethod))))
+            {
+                // Contracts on the accessors themselves ([RequiresLock] on get, [AcquiresLock] on set).
                 return true;
             }
 

@@ -168,6 +168,31 @@ namespace IommuAnalyzers.Flow
             return null;
         }
 
+        /// <summary>
+        /// The operation that produced the value <paramref name="instance"/> refers to, through the graph's captures and
+        /// single-write locals (<c>using var g = Holder.Lock();</c> names the call), or null.
+        /// </summary>
+        public IOperation? GuardSource(IOperation? instance)
+        {
+            IOperation? value = Unwrap(instance);
+            for (int depth = 0; depth < MaxAliasDepth && value != null; depth++)
+            {
+                switch (value)
+                {
+                    case IFlowCaptureReferenceOperation capture:
+                        value = _captures.TryGetValue(capture.Id, out IOperation? captured) ? Unwrap(captured) : null;
+                        continue;
+                    case ILocalReferenceOperation local:
+                        value = SingleWrite(local.Local) is IOperation written ? Unwrap(written) : null;
+                        continue;
+                    default:
+                        return value;
+                }
+            }
+
+            return null;
+        }
+
         public static IOperation? Unwrap(IOperation? operation)
         {
             while (operation is IConversionOperation conversion && !conversion.Conversion.IsUserDefined)

@@ -26,7 +26,7 @@ namespace IommuAnalyzers.Locking
             {
                 if (e.Kind == LockEventKind.GuardedAccess && e.Lock != null && e.Member != null && e.State.IsNotHeld(e.Lock))
                 {
-                    context.Report(Diagnostic.Create(Rule, e.Location, context.FixProperties(e.Lock, e.LockKind, e.Location, e.LockText), e.AccessText ?? e.Member.Name, e.IsWrite ? "written" : "read", e.Lock.ToString()));
+                    context.Report(Diagnostic.Create(Rule, e.Location, context.FixProperties(e.Lock, e.LockKind, e.Location, e.LockText), e.AccessText ?? LockNames.Of(e.Member), AccessKinds.Describe(e.Operation), e.Lock.ToString()));
                 }
             }
         }

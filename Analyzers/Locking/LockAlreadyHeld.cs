@@ -36,7 +36,7 @@ namespace IommuAnalyzers.Locking
                 }
                 else if (e.Kind == LockEventKind.ExcludedLock && e.Member != null)
                 {
-                    context.Report(Diagnostic.Create(Rule, e.Location, e.Lock.ToString(), "'" + e.Member.Name + "' takes it itself ([ExcludesLock]) and deadlocks"));
+                    context.Report(Diagnostic.Create(Rule, e.Location, e.Lock.ToString(), "'" + LockNames.Of(e.Member) + "' takes it itself ([ExcludesLock]) and deadlocks"));
                 }
             }
         }

@@ -14,12 +14,16 @@ namespace IommuAnalyzers.Locking
         public static readonly DiagnosticDescriptor Rule = new DiagnosticDescriptor(
             RuleIdentifiers.LockHeldOnSomePaths,
             title: "Lock held on some paths only",
-            messageFormat: "Lock '{0}' is held on some paths but not on others where they join here",
+            messageFormat: "Lock '{0}' is held on some paths but not on others where they join here: {1}",
             RuleCategories.Locking,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
             description: "After a join, code cannot know whether it holds the lock: accesses may run unprotected, unlocks may be double. Take and release the lock on the same paths.",
             helpLinkUri: RuleIdentifiers.GetHelpUri(RuleIdentifiers.LockHeldOnSomePaths));
+
+        /// <summary>Where the path that holds the lock took it: the line of its acquire, or the body's entry (a contract).</summary>
+        private static string Origin(HeldLock? held) =>
+            held?.AcquiredAt == null ? "the path that holds it had it on entry" : "the path that holds it took it at " + LockRuleContext.Where(held.Value);
 
         public static void Check(LockRuleContext context)
         {
@@ -27,7 +31,7 @@ namespace IommuAnalyzers.Locking
             {
                 if (e.Kind == LockEventKind.Join && e.Lock != null)
                 {
-                    context.Report(Diagnostic.Create(Rule, e.Location, e.Lock.ToString()));
+                    context.Report(Diagnostic.Create(Rule, e.Location, e.Lock.ToString(), Origin(e.State.Find(e.Lock))));
                 }
             }
         }

@@ -37,6 +37,22 @@ namespace IommuAnalyzers.Locking
 
         private static void Analyze(ISymbol symbol, LockFlowContext flow, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
         {
+            Analyze(symbol, symbol, flow, report, cancellationToken);
+            if (symbol is IPropertySymbol property)
+            {
+                // [field: GuardedBy(...)] sits on the auto-property's backing field, which no symbol action visits.
+                foreach (ISymbol member in property.ContainingType.GetMembers())
+                {
+                    if (member is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, property))
+                    {
+                        Analyze(field, property, flow, report, cancellationToken);
+                    }
+                }
+            }
+        }
+
+        private static void Analyze(ISymbol symbol, ISymbol named, LockFlowContext flow, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
+        {
             foreach (AttributeData attribute in symbol.GetAttributes())
             {
                 if (!IsLockAttribute(attribute.AttributeClass, flow.Symbols))
@@ -52,7 +68,7 @@ namespace IommuAnalyzers.Locking
                         continue;
                     }
 
-                    report(Diagnostic.Create(Rule, ArgumentLocation(attribute, expression.ArgumentIndex, symbol, cancellationToken), expression.Text, symbol.Name, expression.Error));
+                    report(Diagnostic.Create(Rule, ArgumentLocation(attribute, expression.ArgumentIndex, symbol, cancellationToken), expression.Text, LockNames.Of(named), expression.Error));
                 }
             }
         }
