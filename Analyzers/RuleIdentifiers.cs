@@ -21,6 +21,9 @@ namespace IommuAnalyzers
         public const string LockHeldOnSomePaths = "IOMMU0105";
         public const string UnresolvedLockExpression = "IOMMU0106";
 
+        // Lock order (whole compilation, at its end).
+        public const string LockOrderInversion = "IOMMU0108";
+
         /// <summary>Where each rule's documentation page lives; <c>docs/rules/&lt;ID&gt;.md</c> in the repository.</summary>
         public const string HelpLinkBase = "https://github.com/iommuanalyzers/IommuAnalyzers/blob/main/docs/rules/";
 

@@ -26,6 +26,9 @@ namespace IommuAnalyzers.Flow
 
         /// <summary>Paths meet and <see cref="LockEvent.Lock"/> is held on some of them but not on others.</summary>
         Join,
+
+        /// <summary>A method declared in source is called while some lock is held; <see cref="LockEvent.Member"/> is the callee (lock order follows it).</summary>
+        Call,
     }
 
     /// <summary>How control leaves the body at an <see cref="LockEventKind.Exit"/>.</summary>

@@ -547,6 +547,11 @@ namespace IommuAnalyzers.Flow
                     }
                 }
 
+                if (record && !state.Locks.IsEmpty && !method.Locations.IsEmpty && method.Locations[0].IsInSource)
+                {
+                    Add(new LockEvent(LockEventKind.Call, location, AtSite(state, invocation), invocation, null, LockKind.Monitor, method));
+                }
+
                 if (!_context.IsLockRelevant(method))
                 {
                     return state;

@@ -22,7 +22,8 @@ namespace IommuAnalyzers.Locking
             LockAlreadyHeldRule.Rule,
             RequiresLockCallWithoutLockRule.Rule,
             LockHeldOnSomePathsRule.Rule,
-            UnresolvedLockExpressionRule.Rule);
+            UnresolvedLockExpressionRule.Rule,
+            LockOrderInversionRule.Rule);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -37,13 +38,14 @@ namespace IommuAnalyzers.Locking
                 }
 
                 var flow = new LockFlowContext(symbols);
-                startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow));
+                LockOrderGraph order = LockOrderInversionRule.Start(startContext, flow);
+                startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow, order));
                 startContext.RegisterSymbolAction(symbolContext => UnresolvedLockExpressionRule.Analyze(symbolContext, flow), SymbolKind.Field, SymbolKind.Property, SymbolKind.Method);
                 startContext.RegisterOperationAction(operationContext => UnresolvedLockExpressionRule.AnalyzeLocalFunction(operationContext, flow), OperationKind.LocalFunction);
             });
         }
 
-        private static void AnalyzeBlocks(OperationBlockAnalysisContext context, LockFlowContext flow)
+        private static void AnalyzeBlocks(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph order)
         {
             ISymbol owner = context.OwningSymbol;
             if (flow.IsExcluded(owner))
@@ -72,11 +74,11 @@ namespace IommuAnalyzers.Locking
                 }
 
                 ControlFlowGraph graph = context.GetControlFlowGraph(block);
-                AnalyzeGraph(context, flow, graph, owner, block.SemanticModel, 0);
+                AnalyzeGraph(context, flow, order, graph, owner, block.SemanticModel, 0);
             }
         }
 
-        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth)
+        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph order, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth)
         {
             LockFlowResult result = LockFlowAnalysis.Analyze(graph, owner, flow, context.CancellationToken);
             if (result.IsComplete)
@@ -88,6 +90,7 @@ namespace IommuAnalyzers.Locking
                 LockAlreadyHeldRule.Check(rules);
                 RequiresLockCallWithoutLockRule.Check(rules);
                 LockHeldOnSomePathsRule.Check(rules);
+                order.Collect(result);
             }
 
             if (depth > 16)
@@ -99,7 +102,7 @@ namespace IommuAnalyzers.Locking
             {
                 if (!flow.IsExcluded(localFunction))
                 {
-                    AnalyzeGraph(context, flow, graph.GetLocalFunctionControlFlowGraph(localFunction, context.CancellationToken), localFunction, model, depth + 1);
+                    AnalyzeGraph(context, flow, order, graph.GetLocalFunctionControlFlowGraph(localFunction, context.CancellationToken), localFunction, model, depth + 1);
                 }
             }
 
@@ -107,23 +110,23 @@ namespace IommuAnalyzers.Locking
             {
                 foreach (IOperation operation in block.Operations)
                 {
-                    AnalyzeLambdas(context, flow, graph, operation, model, depth);
+                    AnalyzeLambdas(context, flow, order, graph, operation, model, depth);
                 }
 
                 if (block.BranchValue != null)
                 {
-                    AnalyzeLambdas(context, flow, graph, block.BranchValue, model, depth);
+                    AnalyzeLambdas(context, flow, order, graph, block.BranchValue, model, depth);
                 }
             }
         }
 
-        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, ControlFlowGraph graph, IOperation operation, SemanticModel model, int depth)
+        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph order, ControlFlowGraph graph, IOperation operation, SemanticModel model, int depth)
         {
             if (operation is IFlowAnonymousFunctionOperation lambda)
             {
                 if (!flow.IsExcluded(lambda.Symbol))
                 {
-                    AnalyzeGraph(context, flow, graph.GetAnonymousFunctionControlFlowGraph(lambda, context.CancellationToken), lambda.Symbol, model, depth + 1);
+                    AnalyzeGraph(context, flow, order, graph.GetAnonymousFunctionControlFlowGraph(lambda, context.CancellationToken), lambda.Symbol, model, depth + 1);
                 }
 
                 return;
@@ -131,7 +134,7 @@ namespace IommuAnalyzers.Locking
 
             foreach (IOperation child in operation.ChildOperations)
             {
-                AnalyzeLambdas(context, flow, graph, child, model, depth);
+                AnalyzeLambdas(context, flow, order, graph, child, model, depth);
             }
         }
     }
