@@ -38,14 +38,14 @@ namespace IommuAnalyzers.Locking
                 }
 
                 var flow = new LockFlowContext(symbols);
-                LockOrderGraph order = LockOrderInversionRule.Start(startContext, flow);
+                LockOrderGraph? order = LockOrderInversionRule.Start(startContext, flow);
                 startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow, order));
                 startContext.RegisterSymbolAction(symbolContext => UnresolvedLockExpressionRule.Analyze(symbolContext, flow), SymbolKind.Field, SymbolKind.Property, SymbolKind.Method);
                 startContext.RegisterOperationAction(operationContext => UnresolvedLockExpressionRule.AnalyzeLocalFunction(operationContext, flow), OperationKind.LocalFunction);
             });
         }
 
-        private static void AnalyzeBlocks(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph order)
+        private static void AnalyzeBlocks(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph? order)
         {
             ISymbol owner = context.OwningSymbol;
             if (flow.IsExcluded(owner))
@@ -78,7 +78,7 @@ namespace IommuAnalyzers.Locking
             }
         }
 
-        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph order, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth)
+        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph? order, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth)
         {
             LockFlowResult result = LockFlowAnalysis.Analyze(graph, owner, flow, context.CancellationToken);
             if (result.IsComplete)
@@ -90,7 +90,7 @@ namespace IommuAnalyzers.Locking
                 LockAlreadyHeldRule.Check(rules);
                 RequiresLockCallWithoutLockRule.Check(rules);
                 LockHeldOnSomePathsRule.Check(rules);
-                order.Collect(result);
+                order?.Collect(result);
             }
 
             if (depth > 16)
@@ -120,7 +120,7 @@ namespace IommuAnalyzers.Locking
             }
         }
 
-        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph order, ControlFlowGraph graph, IOperation operation, SemanticModel model, int depth)
+        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph? order, ControlFlowGraph graph, IOperation operation, SemanticModel model, int depth)
         {
             if (operation is IFlowAnonymousFunctionOperation lambda)
             {

@@ -30,9 +30,17 @@ namespace IommuAnalyzers.Locking
         // A pathological compilation could have very many cycles; beyond this the first ones say enough.
         private const int MaxCycles = 100;
 
-        /// <summary>Registers the call-graph action and the compilation-end step; returns the graph the engine feeds.</summary>
-        public static LockOrderGraph Start(CompilationStartAnalysisContext context, LockFlowContext flow)
+        /// <summary>
+        /// Registers the call-graph action and the compilation-end step; returns the graph the engine feeds, or null
+        /// when the compilation switches the rule off (<c>/nowarn</c>, a rule set): then it costs nothing.
+        /// </summary>
+        public static LockOrderGraph? Start(CompilationStartAnalysisContext context, LockFlowContext flow)
         {
+            if (context.Compilation.Options.SpecificDiagnosticOptions.TryGetValue(Rule.Id, out ReportDiagnostic option) && option == ReportDiagnostic.Suppress)
+            {
+                return null;
+            }
+
             var graph = new LockOrderGraph(flow);
             context.RegisterOperationAction(graph.CollectCall, OperationKind.Invocation);
             context.RegisterCompilationEndAction(end => Report(end, graph, flow));
