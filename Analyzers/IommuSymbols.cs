@@ -37,6 +37,8 @@ namespace IommuAnalyzers
             ExcludesLockAttribute = compilation.GetTypeByMetadataName("Iommu.ExcludesLockAttribute");
             NoLockAnalysisAttribute = compilation.GetTypeByMetadataName("Iommu.NoLockAnalysisAttribute");
             MustCheckAttribute = compilation.GetTypeByMetadataName("Iommu.MustCheckAttribute");
+            AcquiredBeforeAttribute = compilation.GetTypeByMetadataName("Iommu.AcquiredBeforeAttribute");
+            AcquiredAfterAttribute = compilation.GetTypeByMetadataName("Iommu.AcquiredAfterAttribute");
 
             Monitor = compilation.GetTypeByMetadataName("System.Threading.Monitor");
             SystemThreadingLock = compilation.GetTypeByMetadataName("System.Threading.Lock");
@@ -81,6 +83,8 @@ namespace IommuAnalyzers
         public INamedTypeSymbol? ExcludesLockAttribute { get; }
         public INamedTypeSymbol? NoLockAnalysisAttribute { get; }
         public INamedTypeSymbol? MustCheckAttribute { get; }
+        public INamedTypeSymbol? AcquiredBeforeAttribute { get; }
+        public INamedTypeSymbol? AcquiredAfterAttribute { get; }
 
         public INamedTypeSymbol? Monitor { get; }
 

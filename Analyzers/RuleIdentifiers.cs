@@ -22,6 +22,9 @@ namespace IommuAnalyzers
         public const string UnresolvedLockExpression = "IOMMU0106";
         public const string LockHeldAcrossSuspension = "IOMMU0107";
 
+        // Lock order (whole compilation, at its end).
+        public const string LockOrderInversion = "IOMMU0108";
+
         /// <summary>Where each rule's documentation page lives; <c>docs/rules/&lt;ID&gt;.md</c> in the repository.</summary>
         public const string HelpLinkBase = "https://github.com/iommuanalyzers/IommuAnalyzers/blob/main/docs/rules/";
 

@@ -22,6 +22,9 @@ namespace IommuAnalyzers.Benchmarks
         /// <summary>Also measure a do-nothing operation analyzer: the analyzer driver's own floor.</summary>
         public bool Floor { get; private set; }
 
+        /// <summary>Also measure the IOMMU analyzers with IOMMU0108 off, to read the lock-order rule's own cost.</summary>
+        public bool LockOrder { get; private set; }
+
         public string? JsonPath { get; private set; }
 
         /// <summary>Corpus sizes at which the peers are measured too (all sizes when not given): they dominate the run time.</summary>
@@ -65,6 +68,9 @@ namespace IommuAnalyzers.Benchmarks
                         break;
                     case "--peer-files":
                         options.PeerFiles = Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+                        break;
+                    case "--lock-order":
+                        options.LockOrder = true;
                         break;
                     case "--floor":
                         options.Floor = true;

@@ -52,7 +52,12 @@ namespace IommuAnalyzers.Runtime.ConcurrencyTests
                 ("ExclusiveAttachVersusOthers", 3, Scenarios.ExclusiveAttachVersusOthers, false, iterations),
                 ("EveryKindOfOwner", 4, Scenarios.EveryKindOfOwner, false, iterations),
                 ("BrokenSplitClaim", 3, Scenarios.BrokenSplitClaim, true, iterations),
+                ("LockDepReportsAbbaWithoutDeadlock", 2, Scenarios.LockDepReportsAbbaWithoutDeadlock, false, iterations),
+                ("LockDepQuietOnAConsistentOrder", 3, Scenarios.LockDepQuietOnAConsistentOrder, false, iterations),
             };
+
+            // The runtime's lock-order check watches every scenario: the ownership ones must never report.
+            LockDep.Enabled = true;
 
             string? only = Option(args, "--scenario");
             int failures = 0;

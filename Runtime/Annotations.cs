@@ -102,4 +102,40 @@ namespace Iommu
     public sealed class MustCheckAttribute : Attribute
     {
     }
+
+    /// <summary>
+    /// Declared lock order (Clang's <c>ACQUIRED_BEFORE</c>): this lock is taken before the named ones, so none of them
+    /// may be held when it is taken (IOMMU0108).
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = true, AllowMultiple = false)]
+    public sealed class AcquiredBeforeAttribute : Attribute
+    {
+        /// <summary>Creates the annotation.</summary>
+        /// <param name="lockExpressions">The locks taken after this one, relative to the instance that owns it (<c>"Mutex"</c>, <c>"Group.Mutex"</c>) or static (<c>"Registry.Lock"</c>).</param>
+        public AcquiredBeforeAttribute(params string[] lockExpressions)
+        {
+            LockExpressions = lockExpressions;
+        }
+
+        /// <summary>The lock expressions as written.</summary>
+        public string[] LockExpressions { get; }
+    }
+
+    /// <summary>
+    /// Declared lock order (Clang's <c>ACQUIRED_AFTER</c>): this lock is taken after the named ones, so it must not be
+    /// held when one of them is taken (IOMMU0108).
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = true, AllowMultiple = false)]
+    public sealed class AcquiredAfterAttribute : Attribute
+    {
+        /// <summary>Creates the annotation.</summary>
+        /// <param name="lockExpressions">The locks taken before this one, relative to the instance that owns it or static.</param>
+        public AcquiredAfterAttribute(params string[] lockExpressions)
+        {
+            LockExpressions = lockExpressions;
+        }
+
+        /// <summary>The lock expressions as written.</summary>
+        public string[] LockExpressions { get; }
+    }
 }

@@ -28,8 +28,9 @@ namespace Iommu
         /// <summary>The bound driver (<c>dev->driver</c>); set and cleared by <see cref="DriverCore"/>.</summary>
         public DeviceDriver? Driver { get; internal set; }
 
-        // device_lock(): serialises binding and unbinding of this device.
-        internal KMutex DeviceLock { get; } = new KMutex();
+        // device_lock(): serialises binding and unbinding of this device. A lock class like any other, so a driver that
+        // calls into DriverCore while holding its own lock, and takes that lock in Probe/Remove, is reported.
+        internal KMutex DeviceLock { get; } = new KMutex(lockClass: "Device.DeviceLock");
 
         /// <inheritdoc/>
         public override string ToString() => Name;

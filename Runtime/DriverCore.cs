@@ -64,7 +64,10 @@ namespace Iommu
             }
         }
 
-        /// <summary>Unbinds the device's driver (<c>device_release_driver()</c>): remove, then give back the auto-claim.</summary>
+        /// <summary>
+        /// Unbinds the device's driver (<c>device_release_driver()</c>): remove, then give back the auto-claim. If the
+        /// group is then unowned and unclaimed but not in its default domain, WARNs and puts it back there.
+        /// </summary>
         public static void Unbind(Device dev)
         {
             if (dev == null)
@@ -88,6 +91,29 @@ namespace Iommu
                 }
 
                 dev.Driver = null;
+                RepairStaleDomain(dev);
+            }
+        }
+
+        // A Remove that left its private domain attached strands the group: no owner, no DMA-API user, and a
+        // domain the next DMA-API user would run through. WARN, and put the group back in its default domain
+        // (the one WARN that repairs state).
+        [ExcludesLock("dev.Group.Mutex")]
+        private static void RepairStaleDomain(Device dev)
+        {
+            IommuGroup? group = dev.Group;
+            if (group == null)
+            {
+                return;
+            }
+
+            using (group.Mutex.Guard())
+            {
+                if (group.OwnerCount == 0 && group.Owner == null && group.Domain != group.DefaultDomain)
+                {
+                    OwnershipWarnings.Warn(nameof(Unbind), "driver of " + dev.Name + " left group " + group.Id + " in " + group.Domain + "; back to its default domain");
+                    group.Domain = group.DefaultDomain;
+                }
             }
         }
 

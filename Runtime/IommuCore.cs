@@ -224,7 +224,10 @@ namespace Iommu
             }
         }
 
-        /// <summary>Returns the device's group to its default domain (<c>iommu_detach_device()</c>).</summary>
+        /// <summary>
+        /// Returns the device's group to its default domain (<c>iommu_detach_device()</c>). WARNs and changes nothing
+        /// when the group is in another domain or has an owner.
+        /// </summary>
         [ExcludesLock("dev.Group.Mutex")]
         public static void DetachDevice(IommuDomain domain, Device dev)
         {
@@ -245,6 +248,13 @@ namespace Iommu
                 if (group.Domain != domain)
                 {
                     Refuse(nameof(DetachDevice), "group " + group.Id + " is not attached to " + domain);
+                    return;
+                }
+
+                // A shared or user owner holds the group: an exclusive detach must not reset the domain it set up.
+                if (group.Owner != null)
+                {
+                    Refuse(nameof(DetachDevice), "group " + group.Id + " is owned by " + Describe(group.Owner) + "; exclusive detach refused");
                     return;
                 }
 

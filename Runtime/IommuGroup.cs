@@ -30,7 +30,7 @@ namespace Iommu
         public int Id { get; }
 
         /// <summary>The group lock (<c>group->mutex</c>).</summary>
-        public KMutex Mutex { get; } = new KMutex();
+        public KMutex Mutex { get; } = new KMutex(lockClass: "IommuGroup.Mutex");
 
         /// <summary>How many users own DMA on the group (<c>owner_cnt</c>).</summary>
         [GuardedBy(nameof(Mutex))]

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace Iommu
@@ -17,9 +18,42 @@ namespace Iommu
     {
         private readonly object _gate = new object();
 
+        // The lock class, as lockdep keys a mutex_init() site. The constructor only keeps the caller-info strings
+        // (compile-time literals, nothing allocated): the class itself is looked up on the first lock taken with
+        // the check on, so mutexes made while it is off cost nothing and still get their class later.
+        private readonly string? _className;
+        private readonly string _file;
+        private readonly int _line;
+        private LockClass? _class;
+
+        // Whether the holder pushed this mutex on its lockdep held stack; read only by the holder, so a check turned
+        // off while the mutex is held still pops it, and one turned on meanwhile never pops what it did not push.
+        private bool _tracked;
+
         // mutex->owner: set right after entering _gate and cleared right before leaving it, so only the holding
         // thread ever finds itself here; other threads may read a stale holder, never themselves.
         private volatile Thread? _holder;
+
+        /// <summary>Creates a free mutex (<c>mutex_init()</c>).</summary>
+        /// <param name="lockClass">
+        /// The lockdep class name; when omitted, the class is the construction site, so every mutex made by one
+        /// <c>new KMutex()</c> (a field initializer, say) is one class, as lockdep keys a <c>mutex_init()</c> site.
+        /// </param>
+        /// <param name="file">Filled in by the compiler: the construction site's file.</param>
+        /// <param name="line">Filled in by the compiler: the construction site's line.</param>
+        /// <remarks>
+        /// Caller-info attributes key the site at no run-time cost on netstandard2.0: a stack walk per construction
+        /// would be slow and would name the wrong frame after inlining.
+        /// </remarks>
+        public KMutex(string? lockClass = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        {
+            _className = lockClass;
+            _file = file;
+            _line = line;
+        }
+
+        /// <summary>The lock class (a racing first lookup finds the same interned class).</summary>
+        internal LockClass Class => _class ??= _className != null ? LockClass.Named(_className) : LockClass.Site(_file, _line);
 
         /// <summary>Whether the calling thread holds the mutex (<c>__mutex_owner(lock) == current</c>; lockdep's view).</summary>
         public bool IsHeldByCurrentThread => _holder == Thread.CurrentThread;
@@ -34,8 +68,21 @@ namespace Iommu
                 throw new LockRecursionException("KMutex is not recursive: the calling thread already holds it.");
             }
 
+            // lock_acquire(): the dependency is checked before blocking, so an inversion that deadlocks right here is
+            // still reported.
+            bool track = LockDep.s_enabled;
+            if (track)
+            {
+                LockDepGraph.BeforeAcquire(this);
+            }
+
             Monitor.Enter(_gate);
             _holder = Thread.CurrentThread;
+            if (track)
+            {
+                LockDepGraph.Push(this);
+                _tracked = true;
+            }
         }
 
         /// <summary>Takes the mutex if it is free (<c>mutex_trylock()</c>).</summary>
@@ -55,6 +102,14 @@ namespace Iommu
             }
 
             _holder = Thread.CurrentThread;
+
+            // A trylock cannot deadlock, so it adds no dependency; what is taken while it is held does.
+            if (LockDep.s_enabled)
+            {
+                LockDepGraph.Push(this);
+                _tracked = true;
+            }
+
             return true;
         }
 
@@ -69,6 +124,12 @@ namespace Iommu
                 throw new SynchronizationLockException("KMutex released by a thread that does not hold it.");
             }
 
+            if (_tracked)
+            {
+                _tracked = false;
+                LockDepGraph.Pop(this);
+            }
+
             _holder = null;
             Monitor.Exit(_gate);
         }
@@ -81,6 +142,9 @@ namespace Iommu
             Lock();
             return new MutexGuard(this);
         }
+
+        /// <summary>Names the mutex by its lock class, as lockdep's reports do.</summary>
+        public override string ToString() => "KMutex " + Class.Name;
 
         /// <summary>Throws unless the calling thread holds the mutex (<c>lockdep_assert_held()</c>).</summary>
         /// <exception cref="SynchronizationLockException">The calling thread does not hold it.</exception>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Iommu;
 using Xunit;
 
@@ -151,23 +152,61 @@ namespace IommuAnalyzers.Tests.Runtime
         }
 
         [Fact]
+        public void Unbind_RemoveLeftItsPrivateDomain_WarnsAndRepairsTheDomain()
+        {
+            var rig = new RuntimeRig();
+            var drv = new LeakyGpuDriver(rig.DomainA);
+            rig.Bind(rig.Dev0, drv);
+            Assert.Equal(new GroupState(1, null, rig.DomainA), rig.State);
+            IReadOnlyList<OwnershipWarning> warnings = RuntimeRig.Watch(() => DriverCore.Unbind(rig.Dev0));
+            OwnershipWarning warning = Assert.Single(warnings);
+            Assert.Equal(nameof(DriverCore.Unbind), warning.Function);
+            Assert.Contains("dev0", warning.Message);
+            Assert.Null(rig.Dev0.Driver);
+            Assert.Equal(new GroupState(0, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "unbind of a leaky driver"));
+        }
+
+        [Fact]
+        public void Unbind_OtherDeviceWhilePrivateDomainUserStaysBound_NoRepair()
+        {
+            // The private domain's user still holds its auto-claim (owner_cnt 1): not the stranded state, so
+            // unbinding another device in the group neither WARNs nor touches the domain.
+            var rig = new RuntimeRig();
+            rig.Bind(rig.Dev0, new LeakyGpuDriver(rig.DomainA));
+            rig.Bind(rig.Dev1, new ManagedDriver());
+            Assert.Empty(RuntimeRig.Watch(() => DriverCore.Unbind(rig.Dev1)));
+            Assert.Equal(new GroupState(1, null, rig.DomainA), rig.State);
+        }
+
+        [Fact]
+        public void Unbind_RemoveDetachedItsPrivateDomain_NoWarn()
+        {
+            var rig = new RuntimeRig();
+            rig.Bind(rig.Dev0, new GpuDriver(rig.DomainA));
+            Assert.Empty(RuntimeRig.Watch(() => DriverCore.Unbind(rig.Dev0)));
+            Assert.Equal(new GroupState(0, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "unbind"));
+        }
+
+        [Fact]
+        public void Unbind_SharedOwnerStays_NoRepair()
+        {
+            // Owner != null: the shared domain belongs to the other client, Unbind leaves it.
+            var rig = new RuntimeRig();
+            var shared = rig.DomainA;
+            rig.Bind(rig.Dev0, new Host1xClientDriver(shared));
+            rig.Bind(rig.Dev1, new Host1xClientDriver(shared));
+            Assert.Empty(RuntimeRig.Watch(() => DriverCore.Unbind(rig.Dev0)));
+            Assert.Equal(new GroupState(1, shared, shared), rig.State);
+        }
+
+        [Fact]
         public void Unbind_Null_Warns()
         {
             var rig = new RuntimeRig();
             rig.Warns(nameof(DriverCore.Unbind), () => DriverCore.Unbind(null!));
         }
 
-        [Fact]
-        public void Bind_WhileTheGroupLockIsHeld_ThrowsLockRecursion()
-        {
-            var rig = new RuntimeRig();
-            using (rig.Group.Mutex.Guard())
-            {
-                Assert.Throws<System.Threading.LockRecursionException>(() => DriverCore.Bind(rig.Dev0, new PlainDriver()));
-            }
-
-            // The device lock was released on the way out: a later bind works.
-            rig.Bind(rig.Dev0, new PlainDriver());
-        }
+        // Bind_WhileTheGroupLockIsHeld_ThrowsLockRecursion is in LockDepSwitchTests: it inverts the driver core's
+        // lock order on purpose, which must not enter the process-wide lock graph the other tests share.
     }
 }

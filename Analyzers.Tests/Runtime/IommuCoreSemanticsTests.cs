@@ -70,12 +70,13 @@ namespace IommuAnalyzers.Tests.Runtime
         [Fact]
         public void DeviceUseDmaApi_UserOwnedGroupBackInDefaultDomain_IsStillBusyBecauseOfTheOwner()
         {
-            // Only the "Owner != null" half of the condition holds: the owner detached the blocking domain.
+            // Only the "Owner != null" half of the condition holds: a shared owner whose domain is the default one
+            // (an exclusive detach can no longer bring a user-owned group back to its default domain).
             var rig = new RuntimeRig();
-            var user = new UserCookie("vfio");
-            RuntimeRig.Returns(0, () => IommuCore.GroupSetDmaOwner(rig.Group, user));
-            Assert.Empty(RuntimeRig.Watch(() => IommuCore.DetachDevice(rig.BlockingDomain, rig.Dev0)));
-            Assert.Equal(new GroupState(1, user, rig.DefaultDomain), rig.State);
+            rig.Bind(rig.Dev0, new ManagedDriver());
+            IommuDomain shared = rig.DefaultDomain;
+            RuntimeRig.Returns(0, () => IommuCore.AttachDeviceShared(shared, rig.Dev0));
+            Assert.Equal(new GroupState(1, shared, rig.DefaultDomain), rig.State);
             rig.Fails(Errno.EBUSY, () => IommuCore.DeviceUseDmaApi(rig.Dev1));
         }
 
@@ -344,12 +345,13 @@ namespace IommuAnalyzers.Tests.Runtime
         [Fact]
         public void AttachDevice_OwnerCountOneButOwned_IsBusy()
         {
+            // owner_cnt 1 and the default domain, but the count is a shared owner's, not an auto-claim.
             var rig = new RuntimeRig();
-            var user = new UserCookie("vfio");
-            RuntimeRig.Returns(0, () => IommuCore.GroupSetDmaOwner(rig.Group, user));
-            Assert.Empty(RuntimeRig.Watch(() => IommuCore.DetachDevice(rig.BlockingDomain, rig.Dev0))); // domain back to default
-            rig.Fails(Errno.EBUSY, () => IommuCore.AttachDevice(rig.DomainA, rig.Dev0));
-            Assert.Equal(new GroupState(1, user, rig.DefaultDomain), rig.State);
+            rig.Bind(rig.Dev0, new ManagedDriver());
+            IommuDomain shared = rig.DefaultDomain;
+            RuntimeRig.Returns(0, () => IommuCore.AttachDeviceShared(shared, rig.Dev0));
+            rig.Fails(Errno.EBUSY, () => IommuCore.AttachDevice(rig.DomainA, rig.Dev1));
+            Assert.Equal(new GroupState(1, shared, rig.DefaultDomain), rig.State);
         }
 
         [Fact]
@@ -389,6 +391,26 @@ namespace IommuAnalyzers.Tests.Runtime
         {
             var rig = new RuntimeRig();
             rig.Warns(nameof(IommuCore.DetachDevice), () => IommuCore.DetachDevice(rig.DomainA, rig.Dev0));
+        }
+
+        [Fact]
+        public void DetachDevice_UserOwnedGroup_WarnsAndKeepsTheBlockingDomain()
+        {
+            var rig = new RuntimeRig();
+            var user = new UserCookie("vfio");
+            RuntimeRig.Returns(0, () => IommuCore.GroupSetDmaOwner(rig.Group, user));
+            rig.Warns(nameof(IommuCore.DetachDevice), () => IommuCore.DetachDevice(rig.BlockingDomain, rig.Dev0));
+            Assert.Equal(new GroupState(1, user, rig.BlockingDomain), rig.State);
+        }
+
+        [Fact]
+        public void DetachDevice_SharedOwner_WarnsAndKeepsTheSharedDomain()
+        {
+            var rig = new RuntimeRig();
+            rig.Bind(rig.Dev0, new ManagedDriver());
+            RuntimeRig.Returns(0, () => IommuCore.AttachDeviceShared(rig.DomainA, rig.Dev0));
+            rig.Warns(nameof(IommuCore.DetachDevice), () => IommuCore.DetachDevice(rig.DomainA, rig.Dev1));
+            Assert.Equal(new GroupState(1, rig.DomainA, rig.DomainA), rig.State);
         }
 
         [Fact]

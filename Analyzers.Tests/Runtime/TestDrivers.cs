@@ -86,6 +86,19 @@ namespace IommuAnalyzers.Tests.Runtime
         public override void Remove(Device dev) => IommuCore.DetachDevice(PrivateDomain, dev);
     }
 
+    /// <summary>A GPU driver whose Remove forgets to detach its private domain.</summary>
+    internal sealed class LeakyGpuDriver : DeviceDriver
+    {
+        private readonly IommuDomain _private;
+
+        public LeakyGpuDriver(IommuDomain privateDomain)
+        {
+            _private = privateDomain;
+        }
+
+        public override int Probe(Device dev) => IommuCore.AttachDevice(_private, dev);
+    }
+
     /// <summary>A user-space owner's cookie (a VFIO container or iommufd context).</summary>
     internal sealed class UserCookie
     {

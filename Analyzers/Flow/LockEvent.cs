@@ -32,6 +32,8 @@ namespace IommuAnalyzers.Flow
 
         /// <summary>A lambda that a synchronous consumer runs before returning is created here (see <see cref="SynchronousConsumers"/>); the state is the one its body starts with.</summary>
         SynchronousLambda,
+        /// <summary>A method declared in source is called while some lock is held; <see cref="LockEvent.Member"/> is the callee (lock order follows it).</summary>
+        Call,
     }
 
     /// <summary>How control leaves the body at an <see cref="LockEventKind.Exit"/>.</summary>

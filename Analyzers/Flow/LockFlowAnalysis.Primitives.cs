@@ -90,6 +90,12 @@ namespace IommuAnalyzers.Flow
                     }
                 }
 
+                // Lock order follows calls into source made while a lock is held (IOMMU0108's per-method summaries).
+                if (record && !state.Locks.IsEmpty && !method.Locations.IsEmpty && method.Locations[0].IsInSource)
+                {
+                    Add(new LockEvent(LockEventKind.Call, location, AtSite(state, invocation), invocation, null, LockKind.Monitor, method));
+                }
+
                 if (!_context.IsLockRelevant(method))
                 {
                     return state;

@@ -24,7 +24,8 @@ namespace IommuAnalyzers.Locking
             RequiresLockCallWithoutLockRule.Rule,
             LockHeldOnSomePathsRule.Rule,
             UnresolvedLockExpressionRule.Rule,
-            LockHeldAcrossSuspensionRule.Rule);
+            LockHeldAcrossSuspensionRule.Rule,
+            LockOrderInversionRule.Rule);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -39,13 +40,14 @@ namespace IommuAnalyzers.Locking
                 }
 
                 var flow = new LockFlowContext(symbols);
-                startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow));
+                LockOrderGraph? order = LockOrderInversionRule.Start(startContext, flow);
+                startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow, order));
                 startContext.RegisterSymbolAction(symbolContext => UnresolvedLockExpressionRule.Analyze(symbolContext, flow), SymbolKind.Field, SymbolKind.Property, SymbolKind.Method);
                 startContext.RegisterOperationAction(operationContext => UnresolvedLockExpressionRule.AnalyzeLocalFunction(operationContext, flow), OperationKind.LocalFunction);
             });
         }
 
-        private static void AnalyzeBlocks(OperationBlockAnalysisContext context, LockFlowContext flow)
+        private static void AnalyzeBlocks(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph? order)
         {
             ISymbol owner = context.OwningSymbol;
             if (flow.IsExcluded(owner))
@@ -76,11 +78,11 @@ namespace IommuAnalyzers.Locking
                 }
 
                 ControlFlowGraph graph = context.GetControlFlowGraph(block);
-                AnalyzeGraph(context, flow, graph, owner, block.SemanticModel, 0);
+                AnalyzeGraph(context, flow, order, graph, owner, block.SemanticModel, 0);
             }
         }
 
-        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth, LockState? inherited = null)
+        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph? order, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth, LockState? inherited = null)
         {
             LockFlowResult result = inherited == null
                 ? LockFlowAnalysis.Analyze(graph, owner, flow, context.CancellationToken)
@@ -95,6 +97,7 @@ namespace IommuAnalyzers.Locking
                 RequiresLockCallWithoutLockRule.Check(rules);
                 LockHeldOnSomePathsRule.Check(rules);
                 LockHeldAcrossSuspensionRule.Check(rules);
+                order?.Collect(result);
             }
 
             if (depth > 16)
@@ -106,7 +109,7 @@ namespace IommuAnalyzers.Locking
             {
                 if (!flow.IsExcluded(localFunction))
                 {
-                    AnalyzeGraph(context, flow, graph.GetLocalFunctionControlFlowGraph(localFunction, context.CancellationToken), localFunction, model, depth + 1);
+                    AnalyzeGraph(context, flow, order, graph.GetLocalFunctionControlFlowGraph(localFunction, context.CancellationToken), localFunction, model, depth + 1);
                 }
             }
 
@@ -114,23 +117,23 @@ namespace IommuAnalyzers.Locking
             {
                 foreach (IOperation operation in block.Operations)
                 {
-                    AnalyzeLambdas(context, flow, graph, result, operation, model, depth);
+                    AnalyzeLambdas(context, flow, order, graph, result, operation, model, depth);
                 }
 
                 if (block.BranchValue != null)
                 {
-                    AnalyzeLambdas(context, flow, graph, result, block.BranchValue, model, depth);
+                    AnalyzeLambdas(context, flow, order, graph, result, block.BranchValue, model, depth);
                 }
             }
         }
 
-        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, ControlFlowGraph graph, LockFlowResult enclosing, IOperation operation, SemanticModel model, int depth)
+        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph? order, ControlFlowGraph graph, LockFlowResult enclosing, IOperation operation, SemanticModel model, int depth)
         {
             if (operation is IFlowAnonymousFunctionOperation lambda)
             {
                 if (!flow.IsExcluded(lambda.Symbol))
                 {
-                    AnalyzeGraph(context, flow, graph.GetAnonymousFunctionControlFlowGraph(lambda, context.CancellationToken), lambda.Symbol, model, depth + 1, StateOnTheSpot(enclosing, lambda));
+                    AnalyzeGraph(context, flow, order, graph.GetAnonymousFunctionControlFlowGraph(lambda, context.CancellationToken), lambda.Symbol, model, depth + 1, StateOnTheSpot(enclosing, lambda));
                 }
 
                 return;
@@ -138,7 +141,7 @@ namespace IommuAnalyzers.Locking
 
             foreach (IOperation child in operation.ChildOperations)
             {
-                AnalyzeLambdas(context, flow, graph, enclosing, child, model, depth);
+                AnalyzeLambdas(context, flow, order, graph, enclosing, child, model, depth);
             }
         }
 

@@ -35,12 +35,25 @@ namespace IommuAnalyzers.Benchmarks.Cost
         public const string Ca2000 = "CA2000";
         public const string VsThreading = "VSTHRD";
         public const string Floor = "NoOpOperation";
+        public const string IommuWithoutLockOrder = "IommuAnalyzers-no0108";
 
         public static AnalyzerSet IommuAnalyzers()
         {
             ImmutableArray<DiagnosticAnalyzer> analyzers = IommuAnalyzerCatalog.CreateAll();
             Assembly assembly = IommuAnalyzerCatalog.AnalyzerAssembly;
             return new AnalyzerSet(Iommu, analyzers, IommuAnalyzerCatalog.EnableAll(analyzers), assembly.GetName().Name + " " + assembly.GetName().Version + " (" + analyzers.Length + " analyzers)");
+        }
+
+        /// <summary>
+        /// The same analyzers with IOMMU0108 switched off (the rule then registers nothing): the difference to
+        /// <see cref="IommuAnalyzers"/> is the lock-order rule's own cost.
+        /// </summary>
+        public static AnalyzerSet IommuAnalyzersWithoutLockOrder()
+        {
+            ImmutableArray<DiagnosticAnalyzer> analyzers = IommuAnalyzerCatalog.CreateAll();
+            IEnumerable<KeyValuePair<string, ReportDiagnostic>> options = IommuAnalyzerCatalog.EnableAll(analyzers)
+                .Concat(new[] { new KeyValuePair<string, ReportDiagnostic>("IOMMU0108", ReportDiagnostic.Suppress) });
+            return new AnalyzerSet(IommuWithoutLockOrder, analyzers, options, "the same, with IOMMU0108 suppressed");
         }
 
         /// <summary>

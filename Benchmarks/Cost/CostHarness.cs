@@ -70,6 +70,11 @@ namespace IommuAnalyzers.Benchmarks.Cost
         {
             TextWriter log = Console.Error;
             var sets = new List<AnalyzerSet> { AnalyzerSet.IommuAnalyzers() };
+            if (options.LockOrder)
+            {
+                sets.Add(AnalyzerSet.IommuAnalyzersWithoutLockOrder());
+            }
+
             if (options.Peers)
             {
                 AnalyzerSet? ca2000 = AnalyzerSet.Ca2000Alone(log);
@@ -250,7 +255,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
                     CpuOverCompile = Measure.Median(samples.Select(s => s.Run.CpuMs / s.CompileCpu)),
                     PerAnalyzerMs = samples[0].Run.PerAnalyzerMs.Keys.ToDictionary(k => k, k => Measure.Median(samples.Select(s => s.Run.PerAnalyzerMs[k]))),
                     Diagnostics = samples[0].Run.DiagnosticsById
-                        .Where(d => d.Key.StartsWith(set.Name == AnalyzerSet.Iommu ? "IOMMU" : set.Name == AnalyzerSet.Ca2000 ? "CA2000" : set.Name == AnalyzerSet.Floor ? "BENCH" : "VSTHRD", StringComparison.Ordinal))
+                        .Where(d => d.Key.StartsWith(set.Name == AnalyzerSet.Iommu || set.Name == AnalyzerSet.IommuWithoutLockOrder ? "IOMMU" : set.Name == AnalyzerSet.Ca2000 ? "CA2000" : set.Name == AnalyzerSet.Floor ? "BENCH" : "VSTHRD", StringComparison.Ordinal))
                         .ToDictionary(d => d.Key, d => d.Value),
                     Exceptions = samples.Sum(s => s.Run.Exceptions.Count),
                 });

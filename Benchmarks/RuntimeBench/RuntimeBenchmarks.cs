@@ -36,7 +36,9 @@ namespace IommuAnalyzers.Benchmarks.RuntimeBench
     public class UncontendedBenchmarks
     {
         private readonly object _gate = new object();
-        private readonly KMutex _mutex = new KMutex();
+        private readonly object _inner = new object();
+        private readonly KMutex _mutex = new KMutex(lockClass: "bench.outer");
+        private readonly KMutex _innerMutex = new KMutex(lockClass: "bench.inner");
         private Device _device = null!;
         private int _counter;
 
@@ -65,6 +67,51 @@ namespace IommuAnalyzers.Benchmarks.RuntimeBench
             _mutex.Unlock();
             return value;
         }
+
+        /// <summary>The same pair with the lock-order check on: the held stack push/pop, nothing held before.</summary>
+        [Benchmark]
+        public int KMutexLockUnlockLockDepOn()
+        {
+            _mutex.Lock();
+            int value = ++_counter;
+            _mutex.Unlock();
+            return value;
+        }
+
+        /// <summary>The floor for nesting: two monitors, one inside the other.</summary>
+        [Benchmark]
+        public int BareNestedLockPair()
+        {
+            lock (_gate)
+            {
+                lock (_inner)
+                {
+                    return ++_counter;
+                }
+            }
+        }
+
+        /// <summary>Two KMutexes nested with the check on: the inner lock looks up its (known) dependency.</summary>
+        [Benchmark]
+        public int KMutexNestedLockDepOn()
+        {
+            _mutex.Lock();
+            _innerMutex.Lock();
+            int value = ++_counter;
+            _innerMutex.Unlock();
+            _mutex.Unlock();
+            return value;
+        }
+
+        [GlobalSetup(Targets = new[] { nameof(KMutexLockUnlockLockDepOn), nameof(KMutexNestedLockDepOn) })]
+        public void LockDepOn()
+        {
+            Setup();
+            LockDep.Enabled = true;
+        }
+
+        [GlobalCleanup(Targets = new[] { nameof(KMutexLockUnlockLockDepOn), nameof(KMutexNestedLockDepOn) })]
+        public void LockDepOff() => LockDep.Enabled = false;
 
         /// <summary>iommu_device_use_dma_api() + iommu_device_unuse_dma_api(): two group-lock sections with lockdep-style checks.</summary>
         [Benchmark]

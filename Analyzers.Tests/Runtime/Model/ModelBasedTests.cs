@@ -64,7 +64,7 @@ namespace IommuAnalyzers.Tests.Runtime.Model
 
             clock.Stop();
             _output.WriteLine($"{total:N0} calls in {clock.Elapsed.TotalSeconds:F2} s ({total / clock.Elapsed.TotalSeconds:N0} calls/s), seed {seed}");
-            _output.WriteLine($"{stranded:N0} states unowned at owner_cnt 0 outside the default domain (reachable through the table)");
+            _output.WriteLine($"{stranded:N0} states unowned at owner_cnt 0 outside the default domain (reachable through DeviceUnuseDmaApi; Unbind repairs them)");
             foreach (KeyValuePair<string, int> pair in outcomes.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 _output.WriteLine($"  {pair.Key,-36} {pair.Value,10:N0}");
@@ -82,6 +82,8 @@ namespace IommuAnalyzers.Tests.Runtime.Model
         [InlineData("shared detach forgets the default domain")]
         [InlineData("bind probes before the auto-claim")]
         [InlineData("multiplexor ignores the bound driver")]
+        [InlineData("exclusive detach ignores the owner")]
+        [InlineData("unbind leaves a stale private domain")]
         public void AWrongModelIsCaught(string mutant)
         {
             Func<ModelState, Op, Outcome> model = Mutant(mutant);
@@ -112,6 +114,10 @@ namespace IommuAnalyzers.Tests.Runtime.Model
                     return Outcome.Ok(s with { Drivers = s.Drivers.SetItem(op.Dev, Ref.Driver(op.Dev, (DriverKind)op.A)) });
                 case "multiplexor ignores the bound driver" when op.Kind == OpKind.DeviceSetDmaOwner && op.B == Ref.Null && (op.A == 1 || op.A == 2) && Ref.HasGroup(op.Dev):
                     return Outcome.Ok(s, -22);
+                case "exclusive detach ignores the owner" when op.Kind == OpKind.DetachDevice && Ref.HasGroup(op.Dev) && s.Domain == op.A && s.Owner != Ref.Null:
+                    return Outcome.Ok(s with { Domain = Ref.DefaultDomain });
+                case "unbind leaves a stale private domain" when op.Kind == OpKind.Unbind && right.Warns.EndsWith("Unbind", StringComparison.Ordinal):
+                    return new Outcome(right.State with { Domain = s.Domain }, right.Ret, right.Warns.Length == "Unbind".Length ? string.Empty : right.Warns.Substring(0, right.Warns.Length - ",Unbind".Length));
                 default:
                     return right;
             }

@@ -160,7 +160,7 @@ namespace IommuAnalyzers.Tests.Runtime.Model
                 return Outcome.Ok(s);
             }
 
-            if (s.Domain != domain)
+            if (s.Domain != domain || s.Owner != Ref.Null)
             {
                 return Outcome.Warn(s, "DetachDevice");
             }
@@ -275,7 +275,8 @@ namespace IommuAnalyzers.Tests.Runtime.Model
             return new Outcome(s, -EIO, warns);
         }
 
-        // DriverCore.Unbind: remove (a no-op for these drivers), give back the auto-claim, clear the driver.
+        // DriverCore.Unbind: remove (a no-op for these drivers), give back the auto-claim, clear the driver; then the
+        // repair: unowned and unclaimed outside the default domain WARNs and returns to the default domain.
         public static Outcome Unbind(ModelState s, int dev)
         {
             int driver = s.Drivers[dev];
@@ -292,7 +293,14 @@ namespace IommuAnalyzers.Tests.Runtime.Model
                 warns = undo.Warns;
             }
 
-            return new Outcome(s with { Drivers = s.Drivers.SetItem(dev, Ref.Null) }, 0, warns);
+            s = s with { Drivers = s.Drivers.SetItem(dev, Ref.Null) };
+            if (Ref.HasGroup(dev) && s.OwnerCount == 0 && s.Owner == Ref.Null && s.Domain != Ref.DefaultDomain)
+            {
+                s = s with { Domain = Ref.DefaultDomain };
+                warns = Join(warns, "Unbind");
+            }
+
+            return new Outcome(s, 0, warns);
         }
 
         // owner_cnt--, and the last release returns the group to its default domain.

@@ -168,8 +168,8 @@ namespace DriverPorts.Core
             }
 
             group.Mutex.Lock();
-            // WARN_ON(domain != group->domain)
-            if (group.Domain != domain)
+            // WARN_ON(domain != group->domain || group->owner): a shared or user owner keeps its domain
+            if (group.Domain != domain || group.Owner != null)
             {
                 goto out_unlock;
             }
