@@ -33,8 +33,10 @@ namespace IommuAnalyzers.Tests.Package
                 return;
             }
 
-            // Between releases: the next minor, a pre-release suffix and the commit's height, e.g. 1.1.0-alpha.0.12.
-            Match match = Regex.Match(version, @"^(\d+)\.(\d+)\.(\d+)-alpha\.0\.(\d+)$");
+            // Between releases: the next minor, a pre-release suffix and the commit's height, e.g. 1.1.0-alpha.0.12. A
+            // shallow clone has no history to count (MinVer falls back to 1.1.0-alpha.0); .ci/run unshallows first.
+            bool shallow = Git("rev-parse", "--is-shallow-repository").Trim() == "true";
+            Match match = Regex.Match(version, shallow ? @"^(\d+)\.(\d+)\.(\d+)-alpha\.0(\.\d+)?$" : @"^(\d+)\.(\d+)\.(\d+)-alpha\.0\.(\d+)$");
             Assert.True(match.Success, "'" + version + "' is not a pre-release version with a height");
             var core = new Version(int.Parse(match.Groups[1].Value), int.Parse(match.Groups[2].Value), int.Parse(match.Groups[3].Value));
             Assert.True(core > new Version(1, 0, 0), "'" + version + "' does not sort above the shipped 1.0.0");
