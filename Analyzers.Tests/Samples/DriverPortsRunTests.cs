@@ -167,6 +167,18 @@ namespace IommuAnalyzers.Tests.Samples
         }
 
         [Fact]
+        public void Run_EndsWithTheOneCommandThatAppliesEveryFix()
+        {
+            // The main job's output ends with the fix command; it must name exactly the rules that have a fix.
+            string[] lines = s_report.Value.Text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToArray();
+            string expected = "dotnet format analyzers Samples/DriverPorts/DriverPorts.csproj --diagnostics " +
+                string.Join(" ", AnalyzerCatalog.FixableIds.OrderBy(id => id, StringComparer.Ordinal)) + " --severity info";
+            Assert.Equal(expected, lines[lines.Length - 1]);
+            Assert.Single(s_report.Value.Section("fixes"), l => l.StartsWith("dotnet format", StringComparison.Ordinal));
+            Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, "Samples", "DriverPorts", "DriverPorts.csproj")), "the command's project path is relative to the repository root");
+        }
+
+        [Fact]
         public void Run_IsDeterministic()
         {
             Report again = Report.Run();
