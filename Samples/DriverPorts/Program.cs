@@ -117,8 +117,10 @@ namespace DriverPorts
             private void PrintFixCommand()
             {
                 Section("fixes");
-                _out.WriteLine("Apply every fix to the whole project at once (this rewrites the files in place; run it on a copy to keep the samples):");
-                _out.WriteLine("dotnet format analyzers Samples/DriverPorts/DriverPorts.csproj --diagnostics " + string.Join(" ", FixableRules) + " --severity info");
+                // This sample takes the analyzers by project reference, which dotnet format does not load fixes from; a
+                // port that installs the package does (.ci/legacy-port.sh runs this command on Samples/LegacyPort).
+                _out.WriteLine("Apply every fix above to your port at once (a project that installs the package; bash .ci/legacy-port.sh shows it on Samples/LegacyPort):");
+                _out.WriteLine("dotnet format analyzers MyPort.csproj --diagnostics " + string.Join(" ", FixableRules) + " --severity info");
             }
 
             // vfio-pci takes a whole group for a user; the kernel's DMA-API users and a second user are kept out.
