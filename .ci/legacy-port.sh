@@ -10,8 +10,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source_dir="$root/Samples/LegacyPort"
 # Beside the original, so that its nuget.config finds the same local feed.
 work="$root/Samples/LegacyPort.Refactored"
-# The port installs the package from artifacts/packages: build it (the package project packs on build).
-dotnet build "$root/Analyzers.Package/IommuAnalyzers.Package.csproj" -c Release -nologo -v:q
+# The port installs the package from artifacts/packages: pack it.
+dotnet pack "$root/Analyzers.Package" -c Release -nologo -v:q
 logs="$(mktemp -d)"
 
 rm -rf "$work"

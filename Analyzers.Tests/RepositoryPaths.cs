@@ -12,6 +12,9 @@ namespace IommuAnalyzers.Tests
 
         public static string Package => Metadata("PackagePath");
 
+        /// <summary>The version the package project packed, derived from git (MinVer) by the same build.</summary>
+        public static string PackageVersion => Metadata("PackageVersion");
+
         public static string InRepo(params string[] parts) => Path.Combine(new[] { Root }.Concat(parts).ToArray());
 
         private static string Metadata(string key) =>

@@ -13,7 +13,7 @@ namespace IommuAnalyzers.Tests.Integration
     public sealed class InstalledPackageProject : IDisposable
     {
         // Shared settings of the repository must not leak into the user's project, and the package cache is
-        // private so that a locally rebuilt 1.0.0 is never served stale from the machine-wide cache.
+        // private: the version is one per commit, so a rebuild with uncommitted changes keeps the same version.
         private const string ProjectFile = @"<Project Sdk=""Microsoft.NET.Sdk"">
   <PropertyGroup>
     <OutputType>Library</OutputType>
@@ -21,7 +21,7 @@ namespace IommuAnalyzers.Tests.Integration
     <Nullable>enable</Nullable>
   </PropertyGroup>
   <ItemGroup>
-    <PackageReference Include=""IommuAnalyzers"" Version=""1.0.0"" />
+    <PackageReference Include=""IommuAnalyzers"" Version=""{version}"" />
   </ItemGroup>
 </Project>
 ";
@@ -47,7 +47,7 @@ namespace UserDrivers
             System.IO.Directory.CreateDirectory(Directory);
             File.WriteAllText(Path.Combine(Directory, "Directory.Build.props"), "<Project />\n");
             File.WriteAllText(Path.Combine(Directory, "Directory.Build.targets"), "<Project />\n");
-            File.WriteAllText(Path.Combine(Directory, "Consumer.csproj"), ProjectFile);
+            File.WriteAllText(Path.Combine(Directory, "Consumer.csproj"), ProjectFile.Replace("{version}", RepositoryPaths.PackageVersion));
             File.WriteAllText(Path.Combine(Directory, "Drivers.cs"), DriverSource);
             string feed = Path.GetDirectoryName(RepositoryPaths.Package)!;
             File.WriteAllText(Path.Combine(Directory, "nuget.config"), $@"<?xml version=""1.0"" encoding=""utf-8""?>

@@ -43,6 +43,26 @@ namespace IommuAnalyzers.Tests.Integration
             Assert.DoesNotContain("IOMMU0", result.Output);
         }
 
+        [Theory]
+        [InlineData("strict")]
+        [InlineData("STRICT")]
+        public void StrictMode_InAnyCase_IsTheStrictPreset(string mode)
+        {
+            // MSBuild's conditions ignore case but Linux file names do not: the preset file must still be found.
+            BuildResult result = _project.Build("IommuAnalysisMode=" + mode);
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("error IOMMU0001", result.Output);
+            Assert.DoesNotContain("CS2001", result.Output);
+        }
+
+        [Fact]
+        public void NoneMode_InLowerCase_SilencesEveryRule()
+        {
+            BuildResult result = _project.Build("IommuAnalysisMode=none");
+            Assert.True(result.ExitCode == 0, result.Output);
+            Assert.DoesNotContain("IOMMU0", result.Output);
+        }
+
         [Fact]
         public void UnknownMode_FailsWithAClearMessage()
         {

@@ -38,7 +38,68 @@ namespace IommuAnalyzers.Tests.Locking
         {
             await LockTestSource.VerifyMembersAsync(
                 @"[GuardedBy({|#0:""_count""|})] private int _a;",
-                Verify.Diagnostic(UnresolvedLockExpressionRule.Rule).WithLocation(0).WithArguments("_count", "_a", "its type 'int' is not a KMutex, a System.Threading.Lock or an object usable with lock"));
+                Verify.Diagnostic(UnresolvedLockExpressionRule.Rule).WithLocation(0).WithArguments("'_count'", "_a", "its type 'int' is not a KMutex, a System.Threading.Lock or an object usable with lock", ""));
+        }
+
+        [Theory]
+        [InlineData(@"[GuardedBy({|#0:""_lcok""|})] private int _a;", "'_lcok'", "_a", "'_lcok' is not 'this', a parameter, a member of 'Port' or a type", "_lock")]
+        [InlineData(@"[GuardedBy({|#0:""_mutx""|})] private int _a;", "'_mutx'", "_a", "'_mutx' is not 'this', a parameter, a member of 'Port' or a type", "_mutex")]
+        [InlineData(@"[GuardedBy({|#0:""_gaet""|})] private int _a;", "'_gaet'", "_a", "'_gaet' is not 'this', a parameter, a member of 'Port' or a type", "_gate")]
+        [InlineData(@"[RequiresLock({|#0:""group.Mutx""|})] void F(IommuGroup group) { }", "'group.Mutx'", "F", "'Mutx' is not an instance field or property of 'IommuGroup'", "group.Mutex")]
+        [InlineData(@"[RequiresLock({|#0:""gruop.Mutex""|})] void F(IommuGroup group) { }", "'gruop.Mutex'", "F", "'gruop' is not 'this', a parameter, a member of 'Port' or a type", "group.Mutex")]
+        [InlineData(@"[GuardedBy({|#0:""Registry.Lokc""|})] private int _a;", "'Registry.Lokc'", "_a", "'Lokc' is not a static field or property of 'Registry'", "Registry.Lock")]
+        public async Task NearMissName_SuggestsTheNearestLockMember(string members, string shown, string member, string reason, string suggestion)
+        {
+            await LockTestSource.VerifyMembersAsync(
+                members,
+                Verify.Diagnostic(UnresolvedLockExpressionRule.Rule).WithLocation(0).WithArguments(shown, member, reason, "; did you mean '" + suggestion + "'?"));
+        }
+
+        [Fact]
+        public async Task NearMissMessage_ReadsAsAQuestion()
+        {
+            await LockTestSource.VerifyMembersAsync(
+                @"[GuardedBy({|#0:""_lcok""|})] private int _a;",
+                Verify.Diagnostic(UnresolvedLockExpressionRule.Rule).WithLocation(0).WithMessage(
+                    "Lock expression '_lcok' on '_a' does not name a lock: '_lcok' is not 'this', a parameter, a member of 'Port' or a type; did you mean '_lock'?"));
+        }
+
+        [Theory]
+        // Too far from every lock member (two edits in a three-letter name; nothing near at all).
+        [InlineData(@"[GuardedBy({|#0:""_lk""|})] private int _a;", "_lk", "_a", "'_lk' is not 'this', a parameter, a member of 'Port' or a type")]
+        [InlineData(@"[GuardedBy({|#0:""Nope""|})] private int _a;", "Nope", "_a", "'Nope' is not 'this', a parameter, a member of 'Port' or a type")]
+        [InlineData(@"[RequiresLock({|#0:""grp.Mutex""|})] void F(IommuGroup group) { }", "grp.Mutex", "F", "'grp' is not 'this', a parameter, a member of 'Port' or a type")]
+        // Near a member that is no lock: '_count' is an int, so '_cuont' gets no suggestion.
+        [InlineData(@"[GuardedBy({|#0:""_cuont""|})] private int _a;", "_cuont", "_a", "'_cuont' is not 'this', a parameter, a member of 'Port' or a type")]
+        // Near an instance lock, but from a static member, where only static members can be named.
+        [InlineData(@"[GuardedBy({|#0:""_lcok""|})] private static int _a;", "_lcok", "_a", "'_lcok' is not 'this', a parameter, a member of 'Port' or a type")]
+        public async Task NameTooFarOrNotALock_GetsNoSuggestion(string members, string text, string member, string reason)
+        {
+            await LockTestSource.VerifyMembersAsync(
+                members,
+                Verify.Diagnostic(UnresolvedLockExpressionRule.Rule).WithLocation(0).WithArguments("'" + text + "'", member, reason, ""));
+        }
+
+        [Theory]
+        [InlineData(@"[GuardedBy({|#0:null|})] private int _a;", "_a")]
+        [InlineData(@"[GuardedBy({|#0:null!|})] private int _a;", "_a")]
+        [InlineData(@"[RequiresLock(nameof(_mutex), {|#0:null|})] void F() { }", "F")]
+        [InlineData(@"[RequiresLock({|#0:null!|})] void F() { }", "F")]
+        public async Task NullExpression_IsNamedNull(string members, string member)
+        {
+            await LockTestSource.VerifyMembersAsync(
+                members,
+                Verify.Diagnostic(UnresolvedLockExpressionRule.Rule).WithLocation(0).WithMessage(
+                    "Lock expression null on '" + member + "' does not name a lock: the expression is null"));
+        }
+
+        [Fact]
+        public async Task EmptyExpression_StaysAnEmptyString_NotNull()
+        {
+            await LockTestSource.VerifyMembersAsync(
+                @"[GuardedBy({|#0:""""|})] private int _a;",
+                Verify.Diagnostic(UnresolvedLockExpressionRule.Rule).WithLocation(0).WithMessage(
+                    "Lock expression '' on '_a' does not name a lock: the expression is empty"));
         }
 
         [Fact]

@@ -10,6 +10,30 @@ namespace IommuAnalyzers.Tests.Ownership
 {
     public class ExclusiveAttachWithSuppressedAutoClaimTests
     {
+        [Fact]
+        public async Task OnADetach_TheMessageTalksAboutTheDetach_AndNamesTheSharedDetach()
+        {
+            const string source = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class GpuDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|#0:IommuCore.AttachDevice(_domain, dev)|};
+
+    public override void Remove(Device dev) => {|#1:IommuCore.DetachDevice(_domain, dev)|};
+}
+";
+            await Verify.VerifyAnalyzerAsync(
+                source,
+                Verify.Diagnostic(RuleIdentifiers.ExclusiveAttachWithSuppressedAutoClaim).WithLocation(0).WithMessage(
+                    "Driver 'GpuDriver' declares [SuppressAutoClaimDmaOwner] but calls IommuCore.AttachDevice; without the auto-claim the exclusive attach is refused; use IommuCore.AttachDeviceShared"),
+                Verify.Diagnostic(RuleIdentifiers.ExclusiveAttachWithSuppressedAutoClaim).WithLocation(1).WithMessage(
+                    "Driver 'GpuDriver' declares [SuppressAutoClaimDmaOwner] but calls IommuCore.DetachDevice; without the auto-claim the exclusive attach this detach undoes is refused, and the detach WARNs; use IommuCore.DetachDeviceShared"));
+        }
+
         private const string GpuDriver = @"using Iommu;
 
 /// <summary>A GPU with a private domain.</summary>
@@ -40,7 +64,7 @@ class GpuDriver : DeviceDriver
 ";
             await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(RuleIdentifiers.ExclusiveAttachWithSuppressedAutoClaim)
                 .WithLocation(0)
-                .WithArguments("GpuDriver", "AttachDevice", "AttachDeviceShared"));
+                .WithArguments("GpuDriver", "AttachDevice", "the exclusive attach is refused", "AttachDeviceShared"));
         }
 
         [Fact]
@@ -180,7 +204,7 @@ class GpuDriver : DeviceDriver
 ";
             await Verify.VerifyAnalyzerAsync(
                 source,
-                Verify.Diagnostic(RuleIdentifiers.ExclusiveAttachWithSuppressedAutoClaim).WithSpan(7, 46, 7, 117).WithArguments("GpuDriver", "AttachDevice", "AttachDeviceShared"),
+                Verify.Diagnostic(RuleIdentifiers.ExclusiveAttachWithSuppressedAutoClaim).WithSpan(7, 46, 7, 117).WithArguments("GpuDriver", "AttachDevice", "the exclusive attach is refused", "AttachDeviceShared"),
                 DiagnosticResult.CompilerError("CS1002").WithSpan(7, 117, 7, 117),
                 DiagnosticResult.CompilerError("CS7036").WithSpan(8, 58, 8, 70).WithArguments("domain", "Iommu.IommuCore.DetachDevice(Iommu.IommuDomain, Iommu.Device)"),
                 DiagnosticResult.CompilerError("CS1026").WithSpan(8, 71, 8, 71),

@@ -12,6 +12,32 @@ namespace IommuAnalyzers.Tests.Ownership
 {
     public class SharedAttachWithoutSuppressAutoClaimTests
     {
+        private const string AttachFails = "the shared attach fails";
+        private const string DetachWarns = "the shared attach this detach undoes never succeeds, and the detach WARNs";
+
+        [Fact]
+        public async Task OnADetach_TheMessageTalksAboutTheDetach_NotAnAttachOfItsOwn()
+        {
+            const string source = @"
+using Iommu;
+
+class Host1xClient : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|#0:IommuCore.AttachDeviceShared(_domain, dev)|};
+
+    public override void Remove(Device dev) => {|#1:IommuCore.DetachDeviceShared(_domain, dev)|};
+}
+";
+            await Verify.VerifyAnalyzerAsync(
+                source,
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(0).WithMessage(
+                    "Driver 'Host1xClient' calls IommuCore.AttachDeviceShared but does not declare [SuppressAutoClaimDmaOwner]; the driver core auto-claims its group for the DMA API, so the shared attach fails"),
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(1).WithMessage(
+                    "Driver 'Host1xClient' calls IommuCore.DetachDeviceShared but does not declare [SuppressAutoClaimDmaOwner]; the driver core auto-claims its group for the DMA API, so the shared attach this detach undoes never succeeds, and the detach WARNs"));
+        }
+
         [Fact]
         public async Task SharedAttachInProbe_WithoutAttribute_Warns_AndMessageNamesDriverAndMethod()
         {
@@ -27,7 +53,7 @@ class Host1xClient : DeviceDriver
 ";
             await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim)
                 .WithLocation(0)
-                .WithArguments("Host1xClient", "AttachDeviceShared"));
+                .WithArguments("Host1xClient", "AttachDeviceShared", AttachFails));
         }
 
         [Fact]
@@ -77,10 +103,10 @@ class Host1xClient : DeviceDriver
 ";
             await Verify.VerifyAnalyzerAsync(
                 source,
-                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(0).WithArguments("Host1xClient", "AttachDeviceShared"),
-                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(1).WithArguments("Host1xClient", "AttachDeviceShared"),
-                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(2).WithArguments("Host1xClient", "AttachDeviceShared"),
-                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(3).WithArguments("Host1xClient", "DetachDeviceShared"));
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(0).WithArguments("Host1xClient", "AttachDeviceShared", AttachFails),
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(1).WithArguments("Host1xClient", "AttachDeviceShared", AttachFails),
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(2).WithArguments("Host1xClient", "AttachDeviceShared", AttachFails),
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithLocation(3).WithArguments("Host1xClient", "DetachDeviceShared", DetachWarns));
         }
 
         [Fact]
@@ -105,7 +131,7 @@ class Host1xClient : DeviceDriver
 ";
             await Verify.VerifyAnalyzerAsync(source, Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim)
                 .WithLocation(0)
-                .WithArguments("Host1xClient", "AttachDeviceShared"));
+                .WithArguments("Host1xClient", "AttachDeviceShared", AttachFails));
         }
 
         [Fact]
@@ -288,7 +314,7 @@ class Client : DeviceDriver
 ";
             await Verify.VerifyAnalyzerAsync(
                 source,
-                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithSpan(8, 16, 8, 93).WithArguments("Client", "AttachDeviceShared"),
+                Verify.Diagnostic(RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim).WithSpan(8, 16, 8, 93).WithArguments("Client", "AttachDeviceShared", AttachFails),
                 DiagnosticResult.CompilerError("CS1002").WithSpan(8, 93, 8, 93),
                 DiagnosticResult.CompilerError("CS7036").WithSpan(11, 58, 11, 76).WithArguments("domain", "Iommu.IommuCore.DetachDeviceShared(Iommu.IommuDomain, Iommu.Device)"),
                 DiagnosticResult.CompilerError("CS1513").WithSpan(11, 79, 11, 79));

@@ -167,6 +167,20 @@ namespace IommuAnalyzers.Tests.Samples
         }
 
         [Fact]
+        public void Run_EndsWithTheOneCommandThatAppliesEveryFix()
+        {
+            // The main job's output ends with the fix command; it must name exactly the rules that have a fix.
+            string[] lines = s_report.Value.Text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToArray();
+            string expected = "dotnet format analyzers MyPort.csproj --diagnostics " +
+                string.Join(" ", AnalyzerCatalog.FixableIds.OrderBy(id => id, StringComparer.Ordinal)) + " --severity info";
+            Assert.Equal(expected, lines[lines.Length - 1]);
+            Assert.Single(s_report.Value.Section("fixes"), l => l.StartsWith("dotnet format", StringComparison.Ordinal));
+
+            // The same command as the README's, which .ci/legacy-port.sh runs on a port that installs the package.
+            Assert.Contains(expected, File.ReadAllText(RepositoryPaths.InRepo("README.md")), StringComparison.Ordinal);
+        }
+
+        [Fact]
         public void Run_IsDeterministic()
         {
             Report again = Report.Run();

@@ -16,7 +16,7 @@ namespace IommuAnalyzers.Locking
         public static readonly DiagnosticDescriptor Rule = new DiagnosticDescriptor(
             RuleIdentifiers.UnresolvedLockExpression,
             title: "Lock expression does not resolve to a lock member",
-            messageFormat: "Lock expression '{0}' on '{1}' does not name a lock: {2}",
+            messageFormat: "Lock expression {0} on '{1}' does not name a lock: {2}{3}",
             RuleCategories.Locking,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
@@ -68,7 +68,8 @@ namespace IommuAnalyzers.Locking
                         continue;
                     }
 
-                    report(Diagnostic.Create(Rule, ArgumentLocation(attribute, expression.ArgumentIndex, symbol, cancellationToken), expression.Text, LockNames.Of(named), expression.Error));
+                    (string shown, string reason, string suggestion) = UnresolvedLockExpressionMessage.Describe(symbol, attribute, expression, flow.Symbols);
+                    report(Diagnostic.Create(Rule, ArgumentLocation(attribute, expression.ArgumentIndex, symbol, cancellationToken), shown, LockNames.Of(named), reason, suggestion));
                 }
             }
         }

@@ -17,7 +17,7 @@ namespace IommuAnalyzers.Ownership
         internal static readonly DiagnosticDescriptor Rule = new DiagnosticDescriptor(
             RuleIdentifiers.ExclusiveAttachWithSuppressedAutoClaim,
             title: "Exclusive attach from a driver that suppresses auto-claim",
-            messageFormat: "Driver '{0}' declares [SuppressAutoClaimDmaOwner] but calls IommuCore.{1}; without the auto-claim the exclusive attach is refused, use IommuCore.{2}",
+            messageFormat: "Driver '{0}' declares [SuppressAutoClaimDmaOwner] but calls IommuCore.{1}; without the auto-claim {2}; use IommuCore.{3}",
             RuleCategories.Ownership,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
@@ -60,7 +60,10 @@ namespace IommuAnalyzers.Ownership
             }
 
             string shared = attach ? "AttachDeviceShared" : "DetachDeviceShared";
-            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), driver.Name, target.Name, shared));
+            string consequence = attach
+                ? "the exclusive attach is refused"
+                : "the exclusive attach this detach undoes is refused, and the detach WARNs";
+            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), driver.Name, target.Name, consequence, shared));
         }
     }
 }

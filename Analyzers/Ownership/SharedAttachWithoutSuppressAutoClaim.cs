@@ -18,7 +18,7 @@ namespace IommuAnalyzers.Ownership
         internal static readonly DiagnosticDescriptor Rule = new DiagnosticDescriptor(
             RuleIdentifiers.SharedAttachWithoutSuppressAutoClaim,
             title: "Shared attach from a driver without [SuppressAutoClaimDmaOwner]",
-            messageFormat: "Driver '{0}' calls IommuCore.{1} but does not declare [SuppressAutoClaimDmaOwner]; the driver core auto-claims its group for the DMA API, so the shared attach fails",
+            messageFormat: "Driver '{0}' calls IommuCore.{1} but does not declare [SuppressAutoClaimDmaOwner]; the driver core auto-claims its group for the DMA API, so {2}",
             RuleCategories.Ownership,
             DiagnosticSeverity.Warning,
             isEnabledByDefault: true,
@@ -58,7 +58,11 @@ namespace IommuAnalyzers.Ownership
                 return;
             }
 
-            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), driver.Name, target.Name));
+            // Worded for the call it is on: a detach has no attach of its own to fail.
+            string consequence = IommuSymbols.IsMethod(target, symbols.AttachDeviceShared)
+                ? "the shared attach fails"
+                : "the shared attach this detach undoes never succeeds, and the detach WARNs";
+            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), driver.Name, target.Name, consequence));
         }
     }
 }

@@ -192,10 +192,17 @@ namespace IommuAnalyzers.CodeFixes.Locking
                     continue;
                 }
 
-                IEnumerable<StatementSyntax> releases = entry.Value.Select(r => (StatementSyntax)r.WithTrailingTrivia(endOfLine).WithAdditionalAnnotations(Formatter.Annotation));
+                // In a body written on one line the releases stay on that line; elsewhere each gets a line of its own.
+                bool oneLine = LineStructure.InOneLineBlock(current);
+                SyntaxTrivia separator = LineStructure.Separator(oneLine, endOfLine);
+                IEnumerable<StatementSyntax> releases = entry.Value.Select(r => oneLine
+                    ? r.WithTrailingTrivia(separator)
+                    : (StatementSyntax)r.WithTrailingTrivia(endOfLine).WithAdditionalAnnotations(Formatter.Annotation));
                 if (current is BlockSyntax body)
                 {
-                    tracked = tracked.ReplaceNode(body, body.AddStatements(releases.ToArray()));
+                    // After a last statement still missing its semicolon, indent the release as that statement.
+                    SyntaxTriviaList indentation = body.Statements.Count == 0 || oneLine ? default : Indentation(body.Statements.Last());
+                    tracked = tracked.ReplaceNode(body, body.AddStatements(releases.Select(r => r.WithLeadingTrivia(indentation)).ToArray()));
                 }
                 else if (current.Parent is BlockSyntax || current.Parent is SwitchSectionSyntax)
                 {
@@ -204,17 +211,22 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 else
                 {
                     // An embedded `if (err) return -EBUSY;` becomes a block with the release first.
-                    var statement = (StatementSyntax)current;
-                    BlockSyntax block = SyntaxFactory.Block(releases.Concat(new[] { statement.WithoutLeadingTrivia().WithTrailingTrivia(endOfLine) }))
-                        .WithOpenBraceToken(SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(endOfLine))
+                    var statement = LineStructure.WithVisibleTrailingTrivia((StatementSyntax)current);
+                    BlockSyntax block = SyntaxFactory.Block(releases.Concat(new[] { statement.WithoutLeadingTrivia().WithTrailingTrivia(separator) }))
+                        .WithOpenBraceToken(SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(separator))
                         .WithLeadingTrivia(statement.GetLeadingTrivia())
-                        .WithTrailingTrivia(statement.GetTrailingTrivia())
-                        .WithAdditionalAnnotations(Formatter.Annotation);
-                    tracked = tracked.ReplaceNode(current, block);
+                        .WithTrailingTrivia(statement.GetTrailingTrivia());
+                    tracked = tracked.ReplaceNode(current, oneLine ? block : block.WithAdditionalAnnotations(Formatter.Annotation));
                 }
             }
 
             return document.WithSyntaxRoot(tracked);
+        }
+
+        private static SyntaxTriviaList Indentation(StatementSyntax statement)
+        {
+            SyntaxTriviaList leading = statement.GetLeadingTrivia();
+            return leading.Count > 0 && leading[leading.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia) ? SyntaxFactory.TriviaList(leading[leading.Count - 1]) : default;
         }
 
         /// <summary>
@@ -343,8 +355,9 @@ namespace IommuAnalyzers.CodeFixes.Locking
                     return tracked;
                 }
 
+                // A Lock() still missing its semicolon has its line break on the ')': keep it after the guard.
                 LocalDeclarationStatementSyntax guard = (LocalDeclarationStatementSyntax)SyntaxFactory.ParseStatement("using var " + _guardName + " = " + _lockText + ".Guard();")
-                    .WithTriviaFrom(lockNode);
+                    .WithTriviaFrom(LineStructure.WithVisibleTrailingTrivia(lockNode));
                 return tracked.ReplaceNode(lockNode, guard);
             }
         }

@@ -236,17 +236,18 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 }
 
                 var first = (StatementSyntax)anchor;
+                bool oneLine = LineStructure.InOneLineBlock(first);
                 SyntaxList<StatementSyntax>? list = StatementList(first.Parent);
                 if (list == null)
                 {
-                    return root.ReplaceNode(first, Wrap(new[] { first }, lockText, kmutex, endOfLine));
+                    return root.ReplaceNode(first, Wrap(new[] { first }, lockText, kmutex, endOfLine, oneLine));
                 }
 
                 SyntaxList<StatementSyntax> statements = list.Value;
                 int start = statements.IndexOf(first);
                 StatementSyntax[] wrapped = statements.Skip(start).Take(_count).ToArray();
                 SyntaxList<StatementSyntax> replaced = SyntaxFactory.List(
-                    statements.Take(start).Concat(new[] { Wrap(wrapped, lockText, kmutex, endOfLine) }).Concat(statements.Skip(start + _count)));
+                    statements.Take(start).Concat(new[] { Wrap(wrapped, lockText, kmutex, endOfLine, oneLine) }).Concat(statements.Skip(start + _count)));
                 SyntaxNode parent = first.Parent!;
                 SyntaxNode newParent = parent is BlockSyntax block ? block.WithStatements(replaced) : ((SwitchSectionSyntax)parent).WithStatements(replaced);
                 return root.ReplaceNode(parent, newParent);
@@ -297,30 +298,41 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return lambda.WithExpressionBody(null).WithBlock(block.WithTrailingTrivia(body.GetTrailingTrivia()));
             }
 
-            private static StatementSyntax Wrap(IReadOnlyList<StatementSyntax> statements, string lockText, bool kmutex, SyntaxTrivia endOfLine)
+            // The formatter leaves a span with a missing token alone: the close brace then keeps this indentation.
+            private static SyntaxTriviaList Indentation(SyntaxTriviaList leading) =>
+                leading.Count > 0 && leading[leading.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia) ? SyntaxFactory.TriviaList(leading[leading.Count - 1]) : default;
+
+            private static StatementSyntax Wrap(IReadOnlyList<StatementSyntax> statements, string lockText, bool kmutex, SyntaxTrivia endOfLine, bool oneLine = false)
             {
+                // A statement still missing its semicolon keeps its line break on the token before: move it to the end, so
+                // the wrapper's close brace does not take the next statement onto its line.
+                statements = statements.Select(LineStructure.WithVisibleTrailingTrivia).ToArray();
                 SyntaxTriviaList leading = statements[0].GetLeadingTrivia();
                 SyntaxTriviaList trailing = statements[statements.Count - 1].GetTrailingTrivia();
+
+                // Inside a block written on one line the wrapper stays on that line (`{ using (m.Guard()) { _c++; } }`).
+                SyntaxTrivia separator = LineStructure.Separator(oneLine, endOfLine);
+                SyntaxTriviaList braceSpacing = oneLine ? default : SyntaxFactory.TriviaList(SyntaxFactory.ElasticMarker);
                 var inner = new List<StatementSyntax>();
                 for (int i = 0; i < statements.Count; i++)
                 {
                     StatementSyntax statement = statements[i];
                     if (i == 0)
                     {
-                        statement = statement.WithLeadingTrivia(SyntaxFactory.ElasticMarker);
+                        statement = oneLine ? statement.WithLeadingTrivia(default(SyntaxTriviaList)) : statement.WithLeadingTrivia(SyntaxFactory.ElasticMarker);
                     }
 
                     if (i == statements.Count - 1)
                     {
-                        statement = statement.WithTrailingTrivia(endOfLine);
+                        statement = statement.WithTrailingTrivia(separator);
                     }
 
                     inner.Add(statement);
                 }
 
                 BlockSyntax block = SyntaxFactory.Block(inner)
-                    .WithOpenBraceToken(SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithTrailingTrivia(endOfLine))
-                    .WithCloseBraceToken(SyntaxFactory.Token(SyntaxKind.CloseBraceToken).WithLeadingTrivia(SyntaxFactory.ElasticMarker));
+                    .WithOpenBraceToken(SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithLeadingTrivia(braceSpacing).WithTrailingTrivia(separator))
+                    .WithCloseBraceToken(SyntaxFactory.Token(SyntaxKind.CloseBraceToken).WithLeadingTrivia(oneLine ? braceSpacing : braceSpacing.AddRange(Indentation(leading))));
                 ExpressionSyntax lockExpression = SyntaxFactory.ParseExpression(lockText);
                 StatementSyntax wrapper = kmutex
                     ? SyntaxFactory.UsingStatement(
@@ -328,15 +340,16 @@ namespace IommuAnalyzers.CodeFixes.Locking
                         SyntaxFactory.Token(SyntaxKind.OpenParenToken),
                         null,
                         SyntaxFactory.InvocationExpression(SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, lockExpression, SyntaxFactory.IdentifierName("Guard"))),
-                        SyntaxFactory.Token(SyntaxKind.CloseParenToken).WithTrailingTrivia(endOfLine),
+                        SyntaxFactory.Token(SyntaxKind.CloseParenToken).WithTrailingTrivia(separator),
                         block)
                     : SyntaxFactory.LockStatement(
                         SyntaxFactory.Token(SyntaxKind.LockKeyword).WithTrailingTrivia(SyntaxFactory.Space),
                         SyntaxFactory.Token(SyntaxKind.OpenParenToken),
                         lockExpression,
-                        SyntaxFactory.Token(SyntaxKind.CloseParenToken).WithTrailingTrivia(endOfLine),
+                        SyntaxFactory.Token(SyntaxKind.CloseParenToken).WithTrailingTrivia(separator),
                         block);
-                return wrapper.WithLeadingTrivia(leading).WithTrailingTrivia(trailing).WithAdditionalAnnotations(Formatter.Annotation);
+                wrapper = wrapper.WithLeadingTrivia(leading).WithTrailingTrivia(trailing);
+                return oneLine ? wrapper : wrapper.WithAdditionalAnnotations(Formatter.Annotation);
             }
         }
 
