@@ -115,6 +115,17 @@ namespace IommuAnalyzers
         public IMethodSymbol? DriverProbe { get; }
         public IMethodSymbol? DriverRemove { get; }
 
+        /// <summary>The lock engine's model filled in with the runtime's lock types and annotations (built once, on first use).</summary>
+        public Flow.LockModel LockModel => System.Threading.LazyInitializer.EnsureInitialized(ref _lockModel, () => new Flow.LockModel(
+            Compilation,
+            KMutex,
+            MutexGuard,
+            Monitor,
+            SystemThreadingLock,
+            new Flow.LockAnnotations(GuardedByAttribute, RequiresLockAttribute, AcquiresLockAttribute, ReleasesLockAttribute, ExcludesLockAttribute, NoLockAnalysisAttribute, AcquiredBeforeAttribute, AcquiredAfterAttribute)))!;
+
+        private Flow.LockModel? _lockModel;
+
         /// <summary>The ownership model is there: drivers and the iommu core API can be recognised.</summary>
         public bool HasOwnershipModel => DeviceDriver != null && IommuCore != null;
 
@@ -175,24 +186,7 @@ namespace IommuAnalyzers
         }
 
         /// <summary>The first application of <paramref name="attributeType"/> on the symbol, or null.</summary>
-        public static AttributeData? FindAttribute(ISymbol symbol, INamedTypeSymbol? attributeType)
-        {
-            if (attributeType == null)
-            {
-                return null;
-            }
-
-            ImmutableArray<AttributeData> attributes = symbol.GetAttributes();
-            foreach (AttributeData attribute in attributes)
-            {
-                if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeType))
-                {
-                    return attribute;
-                }
-            }
-
-            return null;
-        }
+        public static AttributeData? FindAttribute(ISymbol symbol, INamedTypeSymbol? attributeType) => Flow.LockAnnotations.Find(symbol, attributeType);
 
         /// <summary>Whether <paramref name="method"/> is the given IommuCore API method.</summary>
         public static bool IsMethod(IMethodSymbol? method, IMethodSymbol? expected)

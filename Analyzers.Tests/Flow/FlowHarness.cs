@@ -48,7 +48,7 @@ namespace IommuAnalyzers.Tests.Flow
             ISymbol owner = model.GetDeclaredSymbol(declaration)!;
 
             var symbols = IommuSymbols.TryCreate(compilation)!;
-            var context = new LockFlowContext(symbols);
+            var context = new LockFlowContext(symbols.LockModel);
             if (lambdaOrLocalFunction == "lambda")
             {
                 IFlowAnonymousFunctionOperation lambda = graph.Blocks.SelectMany(b => b.Operations).SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>().First();

@@ -41,7 +41,7 @@ class Unrelated
 
         private static string Bound(Compilation compilation, ISymbol symbol)
         {
-            var resolver = new LockExpressionResolver(IommuSymbols.TryCreate(compilation)!);
+            var resolver = new LockExpressionResolver(IommuSymbols.TryCreate(compilation)!.LockModel);
             AttributeData attribute = symbol.GetAttributes().First(a => a.AttributeClass!.Name.EndsWith("LockAttribute", StringComparison.Ordinal) || a.AttributeClass.Name == "GuardedByAttribute");
             LockExpression expression = resolver.Resolve(symbol, attribute).First();
             if (!expression.IsResolved)

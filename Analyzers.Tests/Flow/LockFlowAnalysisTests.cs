@@ -472,7 +472,7 @@ class Port { void F(IommuGroup g) { for (int i = 0; i < 3; i++) { g.Mutex.Lock()
             var model = compilation.GetSemanticModel(tree);
             var method = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().Single();
             var graph = Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph.Create((Microsoft.CodeAnalysis.Operations.IMethodBodyOperation)model.GetOperation(method)!);
-            var context = new LockFlowContext(IommuSymbols.TryCreate(compilation)!);
+            var context = new LockFlowContext(IommuSymbols.TryCreate(compilation)!.LockModel);
             using var cancelled = new CancellationTokenSource();
             cancelled.Cancel();
 

@@ -48,7 +48,7 @@ class Port
                 SemanticModel model = compilation.GetSemanticModel(tree);
                 MethodDeclarationSyntax method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.Text == "F");
                 ControlFlowGraph graph = ControlFlowGraph.Create((IMethodBodyOperation)model.GetOperation(method)!);
-                Context = new LockFlowContext(IommuSymbols.TryCreate(compilation)!);
+                Context = new LockFlowContext(IommuSymbols.TryCreate(compilation)!.LockModel);
                 Method = LockFlowAnalysis.Analyze(graph, model.GetDeclaredSymbol(method)!, Context, CancellationToken.None);
                 Collect(graph, Method);
             }

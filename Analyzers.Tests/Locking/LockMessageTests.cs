@@ -64,6 +64,6 @@ namespace IommuAnalyzers.Tests.Locking
         public Task UnresolvedFieldTargetedGuard_IsNamedByTheProperty() =>
             LockTestSource.VerifyMembersAsync(
                 @"[field: GuardedBy({|#0:""Mutx""|})] private int Level { get; set; }",
-                Verify.Diagnostic(UnresolvedLockExpressionRule.Rule).WithLocation(0).WithArguments("Mutx", "Level", "'Mutx' is not 'this', a parameter, a member of 'Port' or a type"));
+                Verify.Diagnostic(UnresolvedLockExpressionRule.Rule).WithLocation(0).WithArguments("'Mutx'", "Level", "'Mutx' is not 'this', a parameter, a member of 'Port' or a type", ""));
     }
 }

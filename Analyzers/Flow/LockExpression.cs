@@ -120,29 +120,29 @@ namespace IommuAnalyzers.Flow
     /// </summary>
     internal sealed class LockExpressionResolver
     {
-        private readonly IommuSymbols _symbols;
+        private readonly LockModel _model;
         private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _guardedBy = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _requires = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _excludes = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _acquires = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _releases = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
 
-        public LockExpressionResolver(IommuSymbols symbols)
+        public LockExpressionResolver(LockModel model)
         {
-            _symbols = symbols;
+            _model = model;
         }
 
         /// <summary><c>[GuardedBy]</c> of a field or property (inherited from an overridden property).</summary>
-        public ImmutableArray<LockExpression> GuardedBy(ISymbol member) => Get(_guardedBy, member.OriginalDefinition, _symbols.GuardedByAttribute);
+        public ImmutableArray<LockExpression> GuardedBy(ISymbol member) => Get(_guardedBy, member.OriginalDefinition, _model.Annotations.GuardedByAttribute);
 
         /// <summary><c>[RequiresLock]</c> of a method, property or constructor (an accessor answers for its property).</summary>
-        public ImmutableArray<LockExpression> RequiresLock(ISymbol member) => Get(_requires, member.OriginalDefinition, _symbols.RequiresLockAttribute);
+        public ImmutableArray<LockExpression> RequiresLock(ISymbol member) => Get(_requires, member.OriginalDefinition, _model.Annotations.RequiresLockAttribute);
 
-        public ImmutableArray<LockExpression> ExcludesLock(ISymbol member) => Get(_excludes, member.OriginalDefinition, _symbols.ExcludesLockAttribute);
+        public ImmutableArray<LockExpression> ExcludesLock(ISymbol member) => Get(_excludes, member.OriginalDefinition, _model.Annotations.ExcludesLockAttribute);
 
-        public ImmutableArray<LockExpression> AcquiresLock(ISymbol member) => Get(_acquires, member.OriginalDefinition, _symbols.AcquiresLockAttribute);
+        public ImmutableArray<LockExpression> AcquiresLock(ISymbol member) => Get(_acquires, member.OriginalDefinition, _model.Annotations.AcquiresLockAttribute);
 
-        public ImmutableArray<LockExpression> ReleasesLock(ISymbol member) => Get(_releases, member.OriginalDefinition, _symbols.ReleasesLockAttribute);
+        public ImmutableArray<LockExpression> ReleasesLock(ISymbol member) => Get(_releases, member.OriginalDefinition, _model.Annotations.ReleasesLockAttribute);
 
         /// <summary>Resolves the expressions of one attribute application (also used for IOMMU0106 on every attribute).</summary>
         public ImmutableArray<LockExpression> Resolve(ISymbol annotated, AttributeData attribute)
@@ -195,7 +195,7 @@ namespace IommuAnalyzers.Flow
             ImmutableArray<LockExpression> own = ImmutableArray<LockExpression>.Empty;
             for (ISymbol? current = member; current != null; current = Overridden(current))
             {
-                AttributeData? attribute = IommuSymbols.FindAttribute(current, attributeType);
+                AttributeData? attribute = LockAnnotations.Find(current, attributeType);
                 if (attribute != null)
                 {
                     own = Resolve(current, attribute);
@@ -212,12 +212,12 @@ namespace IommuAnalyzers.Flow
             }
 
             // [field: GuardedBy(...)] on an auto-property guards the property: its accessors are the only way in.
-            if (own.IsEmpty && member is IPropertySymbol guardedProperty && SymbolEqualityComparer.Default.Equals(attributeType, _symbols.GuardedByAttribute))
+            if (own.IsEmpty && member is IPropertySymbol guardedProperty && SymbolEqualityComparer.Default.Equals(attributeType, _model.Annotations.GuardedByAttribute))
             {
                 foreach (ISymbol sibling in guardedProperty.ContainingType.GetMembers())
                 {
                     if (sibling is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, guardedProperty) &&
-                        IommuSymbols.FindAttribute(field, attributeType) is AttributeData fieldAttribute)
+                        LockAnnotations.Find(field, attributeType) is AttributeData fieldAttribute)
                     {
                         return Resolve(field, fieldAttribute);
                     }
@@ -228,10 +228,10 @@ namespace IommuAnalyzers.Flow
         }
 
         private ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> PropertyCache(INamedTypeSymbol attributeType) =>
-            SymbolEqualityComparer.Default.Equals(attributeType, _symbols.RequiresLockAttribute) ? _requires :
-            SymbolEqualityComparer.Default.Equals(attributeType, _symbols.ExcludesLockAttribute) ? _excludes :
-            SymbolEqualityComparer.Default.Equals(attributeType, _symbols.AcquiresLockAttribute) ? _acquires :
-            SymbolEqualityComparer.Default.Equals(attributeType, _symbols.ReleasesLockAttribute) ? _releases : _guardedBy;
+            SymbolEqualityComparer.Default.Equals(attributeType, _model.Annotations.RequiresLockAttribute) ? _requires :
+            SymbolEqualityComparer.Default.Equals(attributeType, _model.Annotations.ExcludesLockAttribute) ? _excludes :
+            SymbolEqualityComparer.Default.Equals(attributeType, _model.Annotations.AcquiresLockAttribute) ? _acquires :
+            SymbolEqualityComparer.Default.Equals(attributeType, _model.Annotations.ReleasesLockAttribute) ? _releases : _guardedBy;
 
         private static ISymbol? Overridden(ISymbol symbol) => symbol switch
         {
@@ -370,14 +370,9 @@ namespace IommuAnalyzers.Flow
                 return LockExpression.Failed(text, index, "its type is unknown");
             }
 
-            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, _symbols.KMutex))
+            if (_model.KindOf(current) is LockKind kind && kind != LockKind.Monitor)
             {
-                return LockExpression.Resolved(text, index, root, parameter, members.ToImmutable(), current, LockKind.KMutex);
-            }
-
-            if (_symbols.SystemThreadingLock != null && SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, _symbols.SystemThreadingLock))
-            {
-                return LockExpression.Resolved(text, index, root, parameter, members.ToImmutable(), current, LockKind.ThreadingLock);
+                return LockExpression.Resolved(text, index, root, parameter, members.ToImmutable(), current, kind);
             }
 
             if (current.IsReferenceType && current.TypeKind != TypeKind.Error)

@@ -228,7 +228,7 @@ namespace IommuAnalyzers.Flow
                 }
 
                 ITypeSymbol type = method.ReturnType;
-                if (_context.IsType(type, _symbols.MutexGuard) || type.SpecialType == SpecialType.System_IDisposable)
+                if (_context.IsType(type, _model.ScopedGuardType) || type.SpecialType == SpecialType.System_IDisposable)
                 {
                     return true;
                 }

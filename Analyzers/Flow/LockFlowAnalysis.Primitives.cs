@@ -19,60 +19,10 @@ namespace IommuAnalyzers.Flow
                 INamedTypeSymbol? type = method.ContainingType;
                 Location location = invocation.Syntax.GetLocation();
 
-                if (_context.IsType(type, _symbols.KMutex))
+                if (_model.IsLockType(type))
                 {
-                    LockPath? mutex = _paths.ObjectOf(invocation.Instance, state);
-                    switch (method.Name)
-                    {
-                        case "Lock":
-                            return Acquire(invocation, mutex, LockKind.KMutex, state, record);
-                        case "Guard":
-                            return _paths.RememberGuard(Acquire(invocation, mutex, LockKind.KMutex, state, record), invocation, mutex);
-                        case "Unlock":
-                            return Release(invocation, mutex, LockKind.KMutex, state, record, scoped: false);
-                        case "TryLock":
-                            return TryAcquire(invocation, mutex, LockKind.KMutex, state, record);
-                    }
-
-                    return state;
-                }
-
-                if (_context.IsType(type, _symbols.Monitor) && invocation.Arguments.Length > 0)
-                {
-                    LockPath? monitor = _paths.ObjectOf(ArgumentFor(invocation, 0), state);
-                    IOperation? takenArgument = invocation.Arguments.Length > 1 ? ArgumentFor(invocation, method.Parameters.Length - 1) : null;
-                    ILocalSymbol? taken = method.Parameters[method.Parameters.Length - 1].RefKind == RefKind.Ref && takenArgument is ILocalReferenceOperation local ? local.Local : null;
-                    switch (method.Name)
-                    {
-                        case "Enter":
-                            state = Acquire(invocation, monitor, LockKind.Monitor, state, record);
-                            return taken != null && monitor != null ? state.WithWitness(new LockWitness(taken, monitor, LockKind.Monitor, LockFlag.Taken, location)) : state;
-                        case "TryEnter":
-                            state = TryAcquire(invocation, monitor, LockKind.Monitor, state, record);
-                            return taken != null && monitor != null ? state.WithWitness(new LockWitness(taken, monitor, LockKind.Monitor, LockFlag.Undecided, location)) : state;
-                        case "Exit":
-                            return Release(invocation, monitor, LockKind.Monitor, state, record, scoped: false);
-                    }
-
-                    return state;
-                }
-
-                if (_context.IsType(type, _symbols.SystemThreadingLock))
-                {
-                    LockPath? threadingLock = _paths.ObjectOf(invocation.Instance, state);
-                    switch (method.Name)
-                    {
-                        case "Enter":
-                            return Acquire(invocation, threadingLock, LockKind.ThreadingLock, state, record);
-                        case "EnterScope":
-                            return _paths.RememberGuard(Acquire(invocation, threadingLock, LockKind.ThreadingLock, state, record), invocation, threadingLock);
-                        case "TryEnter":
-                            return TryAcquire(invocation, threadingLock, LockKind.ThreadingLock, state, record);
-                        case "Exit":
-                            return Release(invocation, threadingLock, LockKind.ThreadingLock, state, record, scoped: false);
-                    }
-
-                    return state;
+                    // A lock type's own methods: the model's table says what each does (AssertHeld and the like do nothing).
+                    return _model.Primitive(method) is LockPrimitive primitive ? ApplyPrimitive(invocation, primitive, state, record) : state;
                 }
 
                 if (method.Name == "Dispose" && method.Parameters.IsEmpty && invocation.Instance != null)
@@ -116,38 +66,39 @@ namespace IommuAnalyzers.Flow
                 return state;
             }
 
+            private LockState ApplyPrimitive(IInvocationOperation invocation, LockPrimitive primitive, LockState state, bool record)
+            {
+                LockPath? path = _paths.ObjectOf(primitive.Operand == LockOperand.Receiver ? invocation.Instance : ArgumentFor(invocation, 0), state);
+                ILocalSymbol? taken = primitive.TakenFlag && ArgumentFor(invocation, invocation.TargetMethod.Parameters.Length - 1) is ILocalReferenceOperation flag ? flag.Local : null;
+                Location location = invocation.Syntax.GetLocation();
+                switch (primitive.Action)
+                {
+                    case LockAction.Acquire:
+                        state = Acquire(invocation, path, primitive.Kind, state, record);
+                        return taken != null && path != null ? state.WithWitness(new LockWitness(taken, path, primitive.Kind, LockFlag.Taken, location)) : state;
+                    case LockAction.ScopedAcquire:
+                        return _paths.RememberGuard(Acquire(invocation, path, primitive.Kind, state, record), invocation, path);
+                    case LockAction.TryAcquire:
+                        state = TryAcquire(invocation, path, primitive.Kind, state, record);
+                        return taken != null && path != null ? state.WithWitness(new LockWitness(taken, path, primitive.Kind, LockFlag.Undecided, location)) : state;
+                    default:
+                        return Release(invocation, path, primitive.Kind, state, record, scoped: false);
+                }
+            }
+
+            /// <summary>A try-acquire that returns whether it took the lock (<c>m.TryLock()</c>, <c>Monitor.TryEnter(o)</c>, <c>l.TryEnter()</c>).</summary>
             private bool TryAcquireTarget(IInvocationOperation invocation, LockState state, out LockPath? path, out LockKind kind)
             {
-                IMethodSymbol method = invocation.TargetMethod;
                 path = null;
                 kind = LockKind.Monitor;
-                if (method.ReturnType.SpecialType != SpecialType.System_Boolean)
+                if (!(_model.Primitive(invocation.TargetMethod) is { Action: LockAction.TryAcquire } primitive) || invocation.TargetMethod.ReturnType.SpecialType != SpecialType.System_Boolean)
                 {
                     return false;
                 }
 
-                if (method.Name == "TryLock" && _context.IsType(method.ContainingType, _symbols.KMutex))
-                {
-                    kind = LockKind.KMutex;
-                    path = _paths.ObjectOf(invocation.Instance, state);
-                    return true;
-                }
-
-                if (method.Name == "TryEnter" && _context.IsType(method.ContainingType, _symbols.Monitor))
-                {
-                    kind = LockKind.Monitor;
-                    path = _paths.ObjectOf(ArgumentFor(invocation, 0), state);
-                    return true;
-                }
-
-                if (method.Name == "TryEnter" && _context.IsType(method.ContainingType, _symbols.SystemThreadingLock))
-                {
-                    kind = LockKind.ThreadingLock;
-                    path = _paths.ObjectOf(invocation.Instance, state);
-                    return true;
-                }
-
-                return false;
+                kind = primitive.Kind;
+                path = _paths.ObjectOf(primitive.Operand == LockOperand.Receiver ? invocation.Instance : ArgumentFor(invocation, 0), state);
+                return true;
             }
 
             private LockState Acquire(IOperation operation, LockPath? path, LockKind kind, LockState state, bool record)

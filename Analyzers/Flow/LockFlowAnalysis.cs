@@ -29,7 +29,7 @@ namespace IommuAnalyzers.Flow
             private readonly ControlFlowGraph _graph;
             private readonly ISymbol _owner;
             private readonly LockFlowContext _context;
-            private readonly IommuSymbols _symbols;
+            private readonly LockModel _model;
             private readonly CancellationToken _cancellationToken;
             private readonly OperationPaths _paths;
             private readonly ImmutableArray<BasicBlock> _blocks;
@@ -49,7 +49,7 @@ namespace IommuAnalyzers.Flow
                 _graph = graph;
                 _owner = owner;
                 _context = context;
-                _symbols = context.Symbols;
+                _model = context.Model;
                 _cancellationToken = cancellationToken;
                 _paths = new OperationPaths(graph, context);
                 _blocks = graph.Blocks;

@@ -15,34 +15,34 @@ namespace IommuAnalyzers.Flow
         private readonly ConcurrentDictionary<ISymbol, bool> _needsFlow = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
         private SynchronousConsumers? _consumers;
 
-        public LockFlowContext(IommuSymbols symbols)
+        public LockFlowContext(LockModel model)
         {
-            Symbols = symbols;
-            Resolver = new LockExpressionResolver(symbols);
+            Model = model;
+            Resolver = new LockExpressionResolver(model);
         }
 
-        public IommuSymbols Symbols { get; }
+        public LockModel Model { get; }
 
         public LockExpressionResolver Resolver { get; }
 
         /// <summary>The methods whose lambda arguments run on the spot; built on first use, as most bodies pass none.</summary>
         /// <remarks>Two threads may both build it; the tables are equal and read-only once built, so either one may win.</remarks>
-        public SynchronousConsumers Consumers => _consumers ??= new SynchronousConsumers(Symbols.Compilation);
+        public SynchronousConsumers Consumers => _consumers ??= new SynchronousConsumers(Model.Compilation);
 
         /// <summary>Whether the symbol carries <c>[NoLockAnalysis]</c> (an accessor answers for its property too).</summary>
         public bool IsExcluded(ISymbol symbol)
         {
-            if (Symbols.NoLockAnalysisAttribute == null)
+            if (Model.Annotations.NoLockAnalysisAttribute == null)
             {
                 return false;
             }
 
-            if (IommuSymbols.HasAttribute(symbol, Symbols.NoLockAnalysisAttribute))
+            if (LockAnnotations.Find(symbol, Model.Annotations.NoLockAnalysisAttribute) != null)
             {
                 return true;
             }
 
-            return symbol is IMethodSymbol { AssociatedSymbol: { } associated } && IommuSymbols.HasAttribute(associated, Symbols.NoLockAnalysisAttribute);
+            return symbol is IMethodSymbol { AssociatedSymbol: { } associated } && LockAnnotations.Find(associated, Model.Annotations.NoLockAnalysisAttribute) != null;
         }
 
         /// <summary>
@@ -142,7 +142,7 @@ namespace IommuAnalyzers.Flow
         private bool IsLockPrimitive(ISymbol symbol)
         {
             INamedTypeSymbol? containing = symbol.ContainingType;
-            return symbol is IMethodSymbol && (IsType(containing, Symbols.KMutex) || IsType(containing, Symbols.Monitor) || IsType(containing, Symbols.SystemThreadingLock));
+            return symbol is IMethodSymbol && Model.IsLockType(containing);
         }
 
         private bool ComputeLockRelevant(ISymbol symbol)

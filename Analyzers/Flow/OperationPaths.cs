@@ -140,25 +140,12 @@ namespace IommuAnalyzers.Flow
                     case ILocalReferenceOperation local:
                         value = SingleWrite(local.Local) is IOperation written ? Unwrap(written) : null;
                         continue;
-                    case IInvocationOperation invocation when invocation.Instance != null && invocation.Arguments.Length == 0:
-                        if (state.ValueOf(LockVersion.AtWrite(invocation.Syntax)) is LockPath remembered)
-                        {
-                            kind = _context.IsType(invocation.TargetMethod.ContainingType, _context.Symbols.SystemThreadingLock) ? LockKind.ThreadingLock : LockKind.KMutex;
-                            return remembered;
-                        }
-
-                        if (invocation.TargetMethod.Name == "Guard" && _context.IsType(invocation.TargetMethod.ContainingType, _context.Symbols.KMutex))
-                        {
-                            kind = LockKind.KMutex;
-                            return ObjectOf(invocation.Instance, state);
-                        }
-
-                        if (invocation.TargetMethod.Name == "EnterScope" && _context.IsType(invocation.TargetMethod.ContainingType, _context.Symbols.SystemThreadingLock))
-                        {
-                            kind = LockKind.ThreadingLock;
-                            return ObjectOf(invocation.Instance, state);
-                        }
-
+                    case IInvocationOperation invocation when _context.Model.Primitive(invocation.TargetMethod) is { Action: LockAction.ScopedAcquire } scoped:
+                        kind = scoped.Kind;
+                        return state.ValueOf(LockVersion.AtWrite(invocation.Syntax)) is LockPath remembered
+                            ? remembered
+                            : ObjectOf(scoped.Operand == LockOperand.Receiver ? invocation.Instance : FirstArgument(invocation), state);
+                    case IInvocationOperation _:
                         return null;
                     default:
                         return null;
@@ -187,6 +174,20 @@ namespace IommuAnalyzers.Flow
                         continue;
                     default:
                         return value;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The argument passed for a call's first parameter, unwrapped.</summary>
+        public static IOperation? FirstArgument(IInvocationOperation invocation)
+        {
+            foreach (IArgumentOperation argument in invocation.Arguments)
+            {
+                if (argument.Parameter != null && argument.Parameter.Ordinal == 0)
+                {
+                    return Unwrap(argument.Value);
                 }
             }
 
@@ -382,7 +383,7 @@ namespace IommuAnalyzers.Flow
                     {
                         if (PathOf(child, LockState.Empty) is LockPath path)
                         {
-                            LockKind kind = _context.IsType(child.Type, _context.Symbols.SystemThreadingLock) ? LockKind.ThreadingLock : LockKind.Monitor;
+                            LockKind kind = _context.Model.KindOf(child.Type) == LockKind.ThreadingLock ? LockKind.ThreadingLock : LockKind.Monitor;
                             ScopedLocks.Add((lockStatement.Statement.Span, path, kind, lockStatement.Expression.GetLocation()));
                         }
 

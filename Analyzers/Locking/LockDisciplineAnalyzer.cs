@@ -39,7 +39,7 @@ namespace IommuAnalyzers.Locking
                     return;
                 }
 
-                var flow = new LockFlowContext(symbols);
+                var flow = new LockFlowContext(symbols.LockModel);
                 LockOrderGraph? order = LockOrderInversionRule.Start(startContext, flow);
                 startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow, order));
                 startContext.RegisterSymbolAction(symbolContext => UnresolvedLockExpressionRule.Analyze(symbolContext, flow), SymbolKind.Field, SymbolKind.Property, SymbolKind.Method);

@@ -256,8 +256,7 @@ namespace IommuAnalyzers.Locking
         private bool IsPrimitive(IMethodSymbol method)
         {
             INamedTypeSymbol? type = method.ContainingType;
-            IommuSymbols symbols = _flow.Symbols;
-            return _flow.IsType(type, symbols.KMutex) || _flow.IsType(type, symbols.MutexGuard) || _flow.IsType(type, symbols.Monitor) || _flow.IsType(type, symbols.SystemThreadingLock);
+            return _flow.Model.IsLockType(type) || _flow.IsType(type, _flow.Model.ScopedGuardType);
         }
 
         // The body an invocation runs in: the innermost lambda or local function around it, else the member.

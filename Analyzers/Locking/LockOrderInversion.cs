@@ -128,8 +128,8 @@ namespace IommuAnalyzers.Locking
         // A declared order "First before Second" is broken where First is taken while Second is held.
         private static void ReportDeclaredOrder(CompilationAnalysisContext context, List<LockOrderEdge> edges, LockFlowContext flow)
         {
-            INamedTypeSymbol? before = flow.Symbols.AcquiredBeforeAttribute;
-            INamedTypeSymbol? after = flow.Symbols.AcquiredAfterAttribute;
+            INamedTypeSymbol? before = flow.Model.Annotations.AcquiredBeforeAttribute;
+            INamedTypeSymbol? after = flow.Model.Annotations.AcquiredAfterAttribute;
             if (before == null && after == null)
             {
                 return;

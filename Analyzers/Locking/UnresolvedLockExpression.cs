@@ -55,7 +55,7 @@ namespace IommuAnalyzers.Locking
         {
             foreach (AttributeData attribute in symbol.GetAttributes())
             {
-                if (!IsLockAttribute(attribute.AttributeClass, flow.Symbols))
+                if (!IsLockAttribute(attribute.AttributeClass, flow.Model.Annotations))
                 {
                     continue;
                 }
@@ -68,13 +68,13 @@ namespace IommuAnalyzers.Locking
                         continue;
                     }
 
-                    (string shown, string reason, string suggestion) = UnresolvedLockExpressionMessage.Describe(symbol, attribute, expression, flow.Symbols);
+                    (string shown, string reason, string suggestion) = UnresolvedLockExpressionMessage.Describe(symbol, attribute, expression, flow.Model);
                     report(Diagnostic.Create(Rule, ArgumentLocation(attribute, expression.ArgumentIndex, symbol, cancellationToken), shown, LockNames.Of(named), reason, suggestion));
                 }
             }
         }
 
-        private static bool IsLockAttribute(INamedTypeSymbol? type, IommuSymbols symbols)
+        private static bool IsLockAttribute(INamedTypeSymbol? type, LockAnnotations symbols)
         {
             if (type == null)
             {

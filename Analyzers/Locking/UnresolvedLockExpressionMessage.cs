@@ -17,7 +17,7 @@ namespace IommuAnalyzers.Locking
         private const int MaxDistance = 2;
 
         /// <summary>The expression as the message shows it, the reason, and a "; did you mean ...?" suffix or an empty string.</summary>
-        public static (string Shown, string Reason, string Suggestion) Describe(ISymbol annotated, AttributeData attribute, LockExpression expression, IommuSymbols symbols)
+        public static (string Shown, string Reason, string Suggestion) Describe(ISymbol annotated, AttributeData attribute, LockExpression expression, LockModel symbols)
         {
             if (IsNullArgument(attribute, expression.ArgumentIndex))
             {
@@ -58,7 +58,7 @@ namespace IommuAnalyzers.Locking
         /// The expression with its first unknown name replaced by the nearest name there that makes the path end at a
         /// lock member; null when no name is close enough, or when every name exists (the error is about a type).
         /// </summary>
-        internal static string? Suggest(ISymbol annotated, string text, IommuSymbols symbols)
+        internal static string? Suggest(ISymbol annotated, string text, LockModel symbols)
         {
             INamedTypeSymbol? owner = annotated.ContainingType;
             if (owner == null || text.Length == 0)
@@ -155,7 +155,7 @@ namespace IommuAnalyzers.Locking
             return -1;
         }
 
-        private static bool EndsAtLock(ITypeSymbol? type, string[] segments, int start, IommuSymbols symbols)
+        private static bool EndsAtLock(ITypeSymbol? type, string[] segments, int start, LockModel symbols)
         {
             for (int i = start; type != null && i < segments.Length; i++)
             {
@@ -167,9 +167,9 @@ namespace IommuAnalyzers.Locking
         }
 
         /// <summary>The types a lock member is declared with: KMutex, System.Threading.Lock, or a plain object for <c>lock</c>.</summary>
-        private static bool IsLockType(ITypeSymbol type, IommuSymbols symbols) =>
-            SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, symbols.KMutex) ||
-            (symbols.SystemThreadingLock != null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, symbols.SystemThreadingLock)) ||
+        private static bool IsLockType(ITypeSymbol type, LockModel symbols) =>
+            SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, symbols.MutexType) ||
+            (symbols.ThreadingLockType != null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, symbols.ThreadingLockType)) ||
             type.SpecialType == SpecialType.System_Object;
 
         private static void AddMembers(List<(string Name, ITypeSymbol? Type)> candidates, ITypeSymbol type, bool staticOnly, bool instanceOnly)
