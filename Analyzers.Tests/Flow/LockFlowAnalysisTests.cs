@@ -10,7 +10,8 @@ namespace IommuAnalyzers.Tests.Flow
     /// <summary>The engine alone, on small graph shapes: the lock sets it computes at accesses, exits and joins.</summary>
     public class LockFlowAnalysisTests
     {
-        private static string Port(string members) => @"using System;
+        /// <summary>The Port class with one lock of each kind and a guarded field for each, around <paramref name="members"/>.</summary>
+        internal static string Port(string members) => @"using System;
 using System.Threading;
 using Iommu;
 

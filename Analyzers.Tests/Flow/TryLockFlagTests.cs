@@ -7,22 +7,7 @@ namespace IommuAnalyzers.Tests.Flow
     /// <summary>Try-locks and lock-taken flags carried through locals: the flag decides the lock on each branch, and the join re-forms "held iff flag".</summary>
     public class TryLockFlagTests
     {
-        private static string Port(string members) => @"using System;
-using System.Threading;
-using Iommu;
-
-class Port
-{
-    private readonly KMutex _mutex = new KMutex();
-    private readonly object _gate = new object();
-    private readonly Lock _lock = new Lock();
-
-    [GuardedBy(nameof(_mutex))] private int _count;
-    [GuardedBy(nameof(_gate))] private int _monitorCount;
-    [GuardedBy(nameof(_lock))] private int _lockCount;
-
-" + members + @"
-}";
+        private static string Port(string members) => LockFlowAnalysisTests.Port(members);
 
         [Fact]
         public void MonitorTryEnter_RefTaken_TheDocumentedForm_IsClean()
