@@ -77,6 +77,9 @@ namespace IommuAnalyzers.Tests.Locking
         [InlineData(@"Settings F(Settings s) => s with { {|IOMMU0100:Limit|} = 1 };")]
         // Field initializers are bodies too.
         [InlineData(@"private static readonly IommuGroup Shared = new IommuGroup(1); private int _snapshot = {|IOMMU0100:Shared.OwnerCount|};")]
+        // A lambda run on the spot names the caller's captured aliases as the caller does.
+        [InlineData(@"void F(Device dev, int[] items) { var g = dev.Group!; System.Array.ForEach(items, i => {|IOMMU0100:g.OwnerCount|} += i); }")]
+        [InlineData(@"void F(Device a, Device b, int[] items) { var g = a.Group!; using (g.Mutex.Guard()) { g = b.Group!; System.Array.ForEach(items, i => {|IOMMU0100:g.OwnerCount|} += i); } }")]
         public Task Positive(string members) => VerifyAsync(members);
 
         [Theory]
@@ -103,6 +106,8 @@ namespace IommuAnalyzers.Tests.Locking
         [InlineData(@"void F() { lock (Pool<int>.Sync) { Pool<int>.Count++; } Pool<string>.Bump(); }")]
         [InlineData(@"IommuGroup F() => new IommuGroup(1) { };")]
         [InlineData(@"[GuardedBy(nameof(_mutex))] private int _init = 5; private readonly KMutex _second = new KMutex();")]
+        [InlineData(@"void F(Device dev, int[] items) { var g = dev.Group!; using (dev.Group!.Mutex.Guard()) { System.Array.ForEach(items, i => g.OwnerCount += i); } }")]
+        [InlineData(@"void F(Device a, Device b, int[] items) { var g = a.Group!; g = b.Group!; using (b.Group!.Mutex.Guard()) { System.Array.ForEach(items, i => g.OwnerCount += i); } }")]
         public Task Negative(string members) => VerifyAsync(members);
 
         [Fact]

@@ -12,7 +12,7 @@ namespace IommuAnalyzers.Flow
         /// </summary>
         public static LockFlowResult Analyze(ControlFlowGraph graph, ISymbol owner, LockFlowContext context, LockState inherited, System.Threading.CancellationToken cancellationToken)
         {
-            var analysis = new BodyAnalysis(graph, owner, context, cancellationToken) { Inherited = inherited };
+            var analysis = new BodyAnalysis(graph, owner, context, cancellationToken, inherited);
             return analysis.Run();
         }
 
@@ -20,7 +20,7 @@ namespace IommuAnalyzers.Flow
         private sealed partial class BodyAnalysis
         {
             /// <summary>The locks of the enclosing body at the lambda's creation; null for a body that starts on its own.</summary>
-            public LockState? Inherited { get; set; }
+            public LockState? Inherited { get; }
 
             private void RecordSynchronousLambda(IFlowAnonymousFunctionOperation lambda, LockState state, bool record)
             {

@@ -44,14 +44,16 @@ namespace IommuAnalyzers.Flow
             private int _budget;
             private bool _exhausted;
 
-            public BodyAnalysis(ControlFlowGraph graph, ISymbol owner, LockFlowContext context, CancellationToken cancellationToken)
+            public BodyAnalysis(ControlFlowGraph graph, ISymbol owner, LockFlowContext context, CancellationToken cancellationToken, LockState? inherited = null)
             {
+                Inherited = inherited;
                 _graph = graph;
                 _owner = owner;
                 _context = context;
                 _model = context.Model;
                 _cancellationToken = cancellationToken;
-                _paths = new OperationPaths(graph, context);
+                // A lambda run on the spot names the caller's captured locals as the caller does (its aliases and current values).
+                _paths = new OperationPaths(graph, context, inherited != null && graph.Parent != null ? new OperationPaths(graph.Parent, context) : null);
                 _blocks = graph.Blocks;
                 _innermostFinally = new ControlFlowRegion?[_blocks.Length];
                 _replayEntries = new LockState?[_blocks.Length];

@@ -24,11 +24,15 @@ namespace IommuAnalyzers.Flow
         private readonly Dictionary<ISymbol, List<IOperation?>> _writes = new Dictionary<ISymbol, List<IOperation?>>(SymbolEqualityComparer.Default);
         private readonly HashSet<ISymbol> _flowSensitive = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         private readonly HashSet<ISymbol> _pathRelevant = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        private HashSet<string>? _namesInLambdas;
         private readonly HashSet<CaptureId> _stateCaptures = new HashSet<CaptureId>();
         private readonly LockFlowContext _context;
+        private readonly OperationPaths? _enclosing;
 
-        public OperationPaths(ControlFlowGraph graph, LockFlowContext context)
+        /// <param name="enclosing">The paths of the body a lambda run on the spot is created in: its captured variables are named as there.</param>
+        public OperationPaths(ControlFlowGraph graph, LockFlowContext context, OperationPaths? enclosing = null)
         {
+            _enclosing = enclosing;
             ScopedLocks = new List<(Microsoft.CodeAnalysis.Text.TextSpan Span, LockPath Path, LockKind Kind, Location Site)>();
             _context = context;
             var stack = new Stack<IOperation>();
@@ -49,8 +53,9 @@ namespace IommuAnalyzers.Flow
             while (stack.Count > 0)
             {
                 IOperation operation = stack.Pop();
-                if (operation is IFlowAnonymousFunctionOperation)
+                if (operation is IFlowAnonymousFunctionOperation lambda)
                 {
+                    RecordNamesInLambda(lambda);
                     continue;
                 }
 
@@ -247,11 +252,21 @@ namespace IommuAnalyzers.Flow
                 case IInstanceReferenceOperation instance:
                     return InstancePath(instance, state, depth);
                 case IParameterReferenceOperation parameter:
+                    if (_enclosing != null && !_writes.ContainsKey(parameter.Parameter) && _enclosing.IsFlowSensitive(parameter.Parameter))
+                    {
+                        return state.ValueOf(parameter.Parameter) ?? LockPath.ForParameter(parameter.Parameter);
+                    }
+
                     return (_flowSensitive.Contains(parameter.Parameter) ? state.ValueOf(parameter.Parameter) : null) ?? LockPath.ForParameter(parameter.Parameter);
                 case ILocalReferenceOperation local:
                     if (_flowSensitive.Contains(local.Local))
                     {
                         return state.ValueOf(local.Local) ?? LockPath.ForLocal(local.Local);
+                    }
+
+                    if (_enclosing != null && !_writes.ContainsKey(local.Local))
+                    {
+                        return _enclosing.CapturedPath(local.Local, state, depth + 1) ?? LockPath.ForLocal(local.Local);
                     }
 
                     return (SingleWrite(local.Local) is IOperation value ? PathOf(value, state, depth + 1) : null) ?? LockPath.ForLocal(local.Local);
@@ -277,6 +292,17 @@ namespace IommuAnalyzers.Flow
                 default:
                     return null;
             }
+        }
+
+        /// <summary>What a local of this body denotes when a lambda run on the spot reads it: its current value or its alias.</summary>
+        private LockPath? CapturedPath(ILocalSymbol local, LockState state, int depth)
+        {
+            if (_flowSensitive.Contains(local))
+            {
+                return state.ValueOf(local);
+            }
+
+            return SingleWrite(local) is IOperation value ? PathOf(value, state, depth) : null;
         }
 
         /// <summary>The receiver of a member access: its path, or the object its expression alone names.</summary>
@@ -433,6 +459,21 @@ namespace IommuAnalyzers.Flow
         }
 
         /// <summary>
+        /// The names a lambda's body mentions: a written variable it may capture is tracked (a lambda run on the spot
+        /// reads it as the caller does). By name, from the syntax, so no graph is built for it; a wider set only costs time.
+        /// </summary>
+        private void RecordNamesInLambda(IFlowAnonymousFunctionOperation lambda)
+        {
+            foreach (SyntaxNode node in lambda.Syntax.DescendantNodes())
+            {
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name)
+                {
+                    (_namesInLambdas ??= new HashSet<string>(System.StringComparer.Ordinal)).Add(name.Identifier.ValueText);
+                }
+            }
+        }
+
+        /// <summary>
         /// Whether a variable is used where its identity matters to a lock path: as a receiver, an index, an
         /// argument, a pattern input, a lock operand, a tuple element, or in a capture. A counter only compared and
         /// decremented (<c>while (x-- > n)</c>) is not, and is never tracked in the state however often it is written.
@@ -544,6 +585,17 @@ namespace IommuAnalyzers.Flow
         /// </summary>
         private void FindFlowSensitive(List<(CaptureId Id, IOperation Value)> captureValues)
         {
+            if (_namesInLambdas != null)
+            {
+                foreach (ISymbol variable in _writes.Keys)
+                {
+                    if (_namesInLambdas.Contains(variable.Name))
+                    {
+                        _pathRelevant.Add(variable);
+                    }
+                }
+            }
+
             // A variable copied into a path-relevant one is path-relevant too (prev = next).
             bool grew = true;
             for (int round = 0; grew && round < 8; round++)
