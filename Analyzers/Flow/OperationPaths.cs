@@ -134,30 +134,15 @@ namespace IommuAnalyzers.Flow
         public LockPath? GuardedLockOf(IOperation? instance, LockState state, out LockKind kind)
         {
             kind = LockKind.KMutex;
-            IOperation? value = Unwrap(instance);
-            for (int depth = 0; depth < MaxAliasDepth && value != null; depth++)
+            if (!(GuardSource(instance) is IInvocationOperation invocation) || !(_context.Model.Primitive(invocation.TargetMethod) is { Action: LockAction.ScopedAcquire } scoped))
             {
-                switch (value)
-                {
-                    case IFlowCaptureReferenceOperation capture:
-                        value = _captures.TryGetValue(capture.Id, out IOperation? captured) ? Unwrap(captured) : null;
-                        continue;
-                    case ILocalReferenceOperation local:
-                        value = SingleWrite(local.Local) is IOperation written ? Unwrap(written) : null;
-                        continue;
-                    case IInvocationOperation invocation when _context.Model.Primitive(invocation.TargetMethod) is { Action: LockAction.ScopedAcquire } scoped:
-                        kind = scoped.Kind;
-                        return state.ValueOf(LockVersion.AtWrite(invocation.Syntax)) is LockPath remembered
-                            ? remembered
-                            : ObjectOf(scoped.Operand == LockOperand.Receiver ? invocation.Instance : FirstArgument(invocation), state);
-                    case IInvocationOperation _:
-                        return null;
-                    default:
-                        return null;
-                }
+                return null;
             }
 
-            return null;
+            kind = scoped.Kind;
+            return state.ValueOf(LockVersion.AtWrite(invocation.Syntax)) is LockPath remembered
+                ? remembered
+                : ObjectOf(scoped.Operand == LockOperand.Receiver ? invocation.Instance : FirstArgument(invocation), state);
         }
 
         /// <summary>
