@@ -25,6 +25,10 @@ namespace IommuAnalyzers
         // Lock order (whole compilation, at its end).
         public const string LockOrderInversion = "IOMMU0108";
 
+        // Guard inference (whole compilation, at its end): what the code's own locking says is missing.
+        public const string MemberLockedInconsistently = "IOMMU0109";
+        public const string HelperReliesOnCallersLock = "IOMMU0110";
+
         /// <summary>Where each rule's documentation page lives; <c>docs/rules/&lt;ID&gt;.md</c> in the repository.</summary>
         public const string HelpLinkBase = "https://github.com/iommuanalyzers/IommuAnalyzers/blob/main/docs/rules/";
 

@@ -34,6 +34,20 @@ namespace IommuAnalyzers.Flow
         SynchronousLambda,
         /// <summary>A method declared in source is called while some lock is held; <see cref="LockEvent.Member"/> is the callee (lock order follows it).</summary>
         Call,
+
+        /// <summary>
+        /// A field or property without <c>[GuardedBy]</c> that the guard inference considers
+        /// (<see cref="LockFlowContext.IsInferenceCandidate"/>) is read or written; <see cref="LockEvent.Receiver"/> is
+        /// the object it belongs to.
+        /// </summary>
+        UnguardedAccess,
+
+        /// <summary>
+        /// A helper that could rely on its callers' lock (<see cref="LockFlowContext.IsHelperCandidate"/>) is called while
+        /// some lock is held; <see cref="LockEvent.Receiver"/> and <see cref="LockEvent.Arguments"/> say what its
+        /// <c>this</c> and parameters denote here.
+        /// </summary>
+        HelperCall,
     }
 
     /// <summary>How control leaves the body at an <see cref="LockEventKind.Exit"/>.</summary>
@@ -100,6 +114,12 @@ namespace IommuAnalyzers.Flow
         /// <c>this</c>.
         /// </summary>
         public string? AccessText { get; internal set; }
+
+        /// <summary>For an unguarded access or a helper call: the receiver object (null for a static member or one without a path).</summary>
+        public LockPath? Receiver { get; internal set; }
+
+        /// <summary>For a helper call: what each parameter denotes at the call, by ordinal (null where it has no path).</summary>
+        public ImmutableArray<LockPath?> Arguments { get; internal set; }
 
         /// <summary>The syntax of <see cref="Operation"/>, when there is one.</summary>
         public SyntaxNode? Syntax => Operation?.Syntax;

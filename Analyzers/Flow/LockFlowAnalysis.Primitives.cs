@@ -46,6 +46,16 @@ namespace IommuAnalyzers.Flow
                     Add(new LockEvent(LockEventKind.Call, location, AtSite(state, invocation), invocation, null, LockKind.Monitor, method));
                 }
 
+                // A helper called with some lock held may rely on it (IOMMU0110): what its this and parameters denote here.
+                if (record && !state.Locks.IsEmpty && _context.IsHelperCandidate(method))
+                {
+                    Add(new LockEvent(LockEventKind.HelperCall, location, AtSite(state, invocation), invocation, null, LockKind.Monitor, method)
+                    {
+                        Receiver = CallReceiver(method, invocation.Instance, state),
+                        Arguments = ArgumentPaths(method, invocation, state),
+                    });
+                }
+
                 if (!_context.IsLockRelevant(method))
                 {
                     return state;
@@ -64,6 +74,17 @@ namespace IommuAnalyzers.Flow
                 }
 
                 return state;
+            }
+
+            private ImmutableArray<LockPath?> ArgumentPaths(IMethodSymbol method, IInvocationOperation invocation, LockState state)
+            {
+                ImmutableArray<LockPath?>.Builder paths = ImmutableArray.CreateBuilder<LockPath?>(method.Parameters.Length);
+                foreach (IParameterSymbol parameter in method.Parameters)
+                {
+                    paths.Add(ArgumentPath(invocation.Arguments, parameter, state));
+                }
+
+                return paths.MoveToImmutable();
             }
 
             private LockState ApplyPrimitive(IInvocationOperation invocation, LockPrimitive primitive, LockState state, bool record)

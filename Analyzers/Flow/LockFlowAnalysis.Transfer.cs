@@ -135,6 +135,17 @@ namespace IommuAnalyzers.Flow
                         }
                     }
 
+                    if (_context.IsInferenceCandidate(member))
+                    {
+                        // Raw material of the guard inference (IOMMU0109/IOMMU0110): which locks are held where an
+                        // unannotated member is touched, and whose member it is.
+                        Add(new LockEvent(LockEventKind.UnguardedAccess, reference.Syntax.GetLocation(), AtSite(state, reference), reference, null, LockKind.Monitor, member)
+                        {
+                            IsWrite = IsWrite(reference),
+                            Receiver = receiver,
+                        });
+                    }
+
                     if (member is IPropertySymbol property)
                     {
                         foreach (LockExpression expression in AccessorRequires(reference, property))
@@ -151,11 +162,6 @@ namespace IommuAnalyzers.Flow
                 return state;
             }
 
-            /// <summary>
-            /// A constructor (or field initializer) touching its own object's state: nobody else can see the object yet.
-            /// An object or with initializer is not a constructor (new IommuGroup(1) { OwnerCount = 0 } runs the guarded
-            /// setter, which checks the lock at run time), so it gets no such pass.
-            /// </summary>
             private static string AccessText(ISymbol member, LockPath? receiver)
             {
                 if (receiver == null)
@@ -166,39 +172,7 @@ namespace IommuAnalyzers.Flow
                 return receiver.RootKind == LockPathRootKind.This && receiver.Steps.IsEmpty ? LockPath.DisplayName(member) : receiver.Append(member).ToString();
             }
 
-            private bool IsOwnObjectUnderConstruction(ISymbol member, IOperation? instance)
-            {
-                bool ownInstance = OperationPaths.Unwrap(instance) is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
-                bool constructor;
-                switch (_owner)
-                {
-                    case IMethodSymbol method:
-                        constructor = member.IsStatic ? method.MethodKind == MethodKind.StaticConstructor : method.MethodKind == MethodKind.Constructor && ownInstance;
-                        break;
-                    case IFieldSymbol _:
-                    case IPropertySymbol _:
-                        // A field or property initializer runs as part of the constructor of its kind.
-                        constructor = member.IsStatic == _owner.IsStatic && (member.IsStatic || ownInstance);
-                        break;
-                    default:
-                        return false;
-                }
-
-                return constructor && InheritsFrom(_owner.ContainingType, member.ContainingType);
-            }
-
-            private static bool InheritsFrom(ITypeSymbol? type, ITypeSymbol? baseType)
-            {
-                for (ITypeSymbol? current = type; current != null; current = current.BaseType)
-                {
-                    if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, baseType?.OriginalDefinition))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
+            private bool IsOwnObjectUnderConstruction(ISymbol member, IOperation? instance) => ConstructionScope.IsOwnObjectUnderConstruction(_owner, member, instance);
 
             private static bool IsWrite(IOperation reference) => AccessKinds.IsWrite(reference);
 

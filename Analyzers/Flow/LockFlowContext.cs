@@ -9,16 +9,18 @@ namespace IommuAnalyzers.Flow
     /// Per-compilation knowledge the engine needs: the lock types and annotations, the cached lock expressions, and the
     /// cheap pre-scan that keeps the flow analysis off bodies that touch nothing lock-related.
     /// </summary>
-    internal sealed class LockFlowContext
+    internal sealed partial class LockFlowContext
     {
         private readonly ConcurrentDictionary<ISymbol, bool> _lockRelevant = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<ISymbol, bool> _needsFlow = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
         private SynchronousConsumers? _consumers;
 
-        public LockFlowContext(LockModel model)
+        public LockFlowContext(LockModel model, bool inferGuards = false)
         {
             Model = model;
             Resolver = new LockExpressionResolver(model);
+            InfersGuards = inferGuards;
+            _internalsVisible = HasInternalsVisibleTo(model.Compilation);
         }
 
         public LockModel Model { get; }
@@ -49,7 +51,13 @@ namespace IommuAnalyzers.Flow
         /// The pre-scan: true when the operation tree (lambdas included) uses a lock type, a lock statement, or a member
         /// that is guarded or carries a lock annotation; or when its owner carries one. Walks the tree once, no CFG.
         /// </summary>
-        public bool TouchesLocks(IOperation root, ISymbol owner)
+        public bool TouchesLocks(IOperation root, ISymbol owner) => TouchesLocks(root, owner, null);
+
+        /// <summary>
+        /// The pre-scan, also collecting into <paramref name="unguardedAccesses"/> the references to members the guard
+        /// inference considers (complete only when the answer is false: the walk stops at the first lock it meets).
+        /// </summary>
+        public bool TouchesLocks(IOperation root, ISymbol owner, List<IOperation>? unguardedAccesses)
         {
             // Only something that can make a lock held (an acquire, a release, a [RequiresLock] contract) or that needs
             // one (a guarded member, a [RequiresLock] callee) calls for the flow analysis. A body whose only lock
@@ -75,6 +83,9 @@ namespace IommuAnalyzers.Flow
                         return true;
                     case IFieldReferenceOperation field when NeedsFlow(field.Field):
                         return true;
+                    case IMemberReferenceOperation member when unguardedAccesses != null && IsInferenceCandidate(member.Member):
+                        unguardedAccesses.Add(member);
+                        break;
                     case IObjectCreationOperation creation when creation.Constructor != null && NeedsFlow(creation.Constructor):
                         return true;
                     case IRecursivePatternOperation { DeconstructSymbol: { } deconstruct } when NeedsFlow(deconstruct):

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Collections.Generic;
 using IommuAnalyzers.Flow;
+using IommuAnalyzers.Locking.Inference;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -25,7 +27,9 @@ namespace IommuAnalyzers.Locking
             LockHeldOnSomePathsRule.Rule,
             UnresolvedLockExpressionRule.Rule,
             LockHeldAcrossSuspensionRule.Rule,
-            LockOrderInversionRule.Rule);
+            LockOrderInversionRule.Rule,
+            MemberLockedInconsistentlyRule.Rule,
+            HelperReliesOnCallersLockRule.Rule);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -39,15 +43,16 @@ namespace IommuAnalyzers.Locking
                     return;
                 }
 
-                var flow = new LockFlowContext(symbols.LockModel);
-                LockOrderGraph? order = LockOrderInversionRule.Start(startContext, flow);
-                startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow, order));
+                bool infer = GuardInference.IsEnabled(startContext.Compilation);
+                var flow = new LockFlowContext(symbols.LockModel, infer);
+                var collectors = new Collectors(LockOrderInversionRule.Start(startContext, flow), infer ? GuardInference.Start(startContext, flow) : null);
+                startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow, collectors));
                 startContext.RegisterSymbolAction(symbolContext => UnresolvedLockExpressionRule.Analyze(symbolContext, flow), SymbolKind.Field, SymbolKind.Property, SymbolKind.Method);
                 startContext.RegisterOperationAction(operationContext => UnresolvedLockExpressionRule.AnalyzeLocalFunction(operationContext, flow), OperationKind.LocalFunction);
             });
         }
 
-        private static void AnalyzeBlocks(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph? order)
+        private static void AnalyzeBlocks(OperationBlockAnalysisContext context, LockFlowContext flow, Collectors collectors)
         {
             ISymbol owner = context.OwningSymbol;
             if (flow.IsExcluded(owner))
@@ -72,17 +77,23 @@ namespace IommuAnalyzers.Locking
                 }
 
                 analysed = root;
-                if (!flow.TouchesLocks(root, owner))
+                List<IOperation>? unguarded = collectors.Inference != null ? new List<IOperation>() : null;
+                if (!flow.TouchesLocks(root, owner, unguarded))
                 {
+                    if (unguarded != null && unguarded.Count > 0)
+                    {
+                        collectors.Inference!.CollectUnlocked(owner, unguarded, block.SemanticModel);
+                    }
+
                     continue;
                 }
 
                 ControlFlowGraph graph = context.GetControlFlowGraph(block);
-                AnalyzeGraph(context, flow, order, graph, owner, block.SemanticModel, 0);
+                AnalyzeGraph(context, flow, collectors, graph, owner, block.SemanticModel, 0);
             }
         }
 
-        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph? order, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth, LockState? inherited = null)
+        private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, Collectors collectors, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth, LockState? inherited = null)
         {
             LockFlowResult result = inherited == null
                 ? LockFlowAnalysis.Analyze(graph, owner, flow, context.CancellationToken)
@@ -97,7 +108,8 @@ namespace IommuAnalyzers.Locking
                 RequiresLockCallWithoutLockRule.Check(rules);
                 LockHeldOnSomePathsRule.Check(rules);
                 LockHeldAcrossSuspensionRule.Check(rules);
-                order?.Collect(result);
+                collectors.Order?.Collect(result);
+                collectors.Inference?.Collect(result, model);
             }
 
             if (depth > 16)
@@ -109,7 +121,7 @@ namespace IommuAnalyzers.Locking
             {
                 if (!flow.IsExcluded(localFunction))
                 {
-                    AnalyzeGraph(context, flow, order, graph.GetLocalFunctionControlFlowGraph(localFunction, context.CancellationToken), localFunction, model, depth + 1);
+                    AnalyzeGraph(context, flow, collectors, graph.GetLocalFunctionControlFlowGraph(localFunction, context.CancellationToken), localFunction, model, depth + 1);
                 }
             }
 
@@ -117,23 +129,23 @@ namespace IommuAnalyzers.Locking
             {
                 foreach (IOperation operation in block.Operations)
                 {
-                    AnalyzeLambdas(context, flow, order, graph, result, operation, model, depth);
+                    AnalyzeLambdas(context, flow, collectors, graph, result, operation, model, depth);
                 }
 
                 if (block.BranchValue != null)
                 {
-                    AnalyzeLambdas(context, flow, order, graph, result, block.BranchValue, model, depth);
+                    AnalyzeLambdas(context, flow, collectors, graph, result, block.BranchValue, model, depth);
                 }
             }
         }
 
-        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, LockOrderGraph? order, ControlFlowGraph graph, LockFlowResult enclosing, IOperation operation, SemanticModel model, int depth)
+        private static void AnalyzeLambdas(OperationBlockAnalysisContext context, LockFlowContext flow, Collectors collectors, ControlFlowGraph graph, LockFlowResult enclosing, IOperation operation, SemanticModel model, int depth)
         {
             if (operation is IFlowAnonymousFunctionOperation lambda)
             {
                 if (!flow.IsExcluded(lambda.Symbol))
                 {
-                    AnalyzeGraph(context, flow, order, graph.GetAnonymousFunctionControlFlowGraph(lambda, context.CancellationToken), lambda.Symbol, model, depth + 1, StateOnTheSpot(enclosing, lambda));
+                    AnalyzeGraph(context, flow, collectors, graph.GetAnonymousFunctionControlFlowGraph(lambda, context.CancellationToken), lambda.Symbol, model, depth + 1, StateOnTheSpot(enclosing, lambda));
                 }
 
                 return;
@@ -141,8 +153,22 @@ namespace IommuAnalyzers.Locking
 
             foreach (IOperation child in operation.ChildOperations)
             {
-                AnalyzeLambdas(context, flow, order, graph, enclosing, child, model, depth);
+                AnalyzeLambdas(context, flow, collectors, graph, enclosing, child, model, depth);
             }
+        }
+
+        /// <summary>The whole-compilation steps the per-body results feed (null where the compilation switches their rules off).</summary>
+        private sealed class Collectors
+        {
+            public Collectors(LockOrderGraph? order, GuardInference? inference)
+            {
+                Order = order;
+                Inference = inference;
+            }
+
+            public LockOrderGraph? Order { get; }
+
+            public GuardInference? Inference { get; }
         }
 
         /// <summary>The state a lambda run on the spot starts with, as the enclosing body's analysis recorded it; null for any other lambda.</summary>
