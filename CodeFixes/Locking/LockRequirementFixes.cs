@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Text;
 
 namespace IommuAnalyzers.CodeFixes.Locking
 {
@@ -34,27 +35,106 @@ namespace IommuAnalyzers.CodeFixes.Locking
             foreach (Diagnostic diagnostic in context.Diagnostics)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                CodeAction? wrap = null;
+                CodeAction? requires = null;
                 if (LockText(diagnostic) is string lockText && WrapTarget.Find(node) is WrapTarget target)
                 {
-                    context.RegisterCodeFix(
-                        CodeAction.Create(
-                            "Wrap in " + (IsKMutex(diagnostic) ? "using (" + lockText + ".Guard())" : "lock (" + lockText + ")"),
-                            cancellationToken => WrapAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                            WrapKey),
-                        diagnostic);
+                    wrap = CodeAction.Create(
+                        "Wrap in " + (IsKMutex(diagnostic) ? "using (" + lockText + ".Guard())" : "lock (" + lockText + ")"),
+                        cancellationToken => WrapAsync(context.Document, new[] { diagnostic }, cancellationToken),
+                        WrapKey);
                 }
 
-                if (diagnostic.Properties.TryGetValue(LockDiagnosticProperties.RequiresLockArgument, out string? argument) && argument != null &&
-                    EnclosingMember(node) != null)
+                if (RequiresArgument(diagnostic) is string argument && EnclosingMember(node) is SyntaxNode member)
                 {
-                    context.RegisterCodeFix(
-                        CodeAction.Create(
-                            "Add [RequiresLock(\"" + argument + "\")] to the method",
-                            cancellationToken => AddRequiresLockAsync(context.Document, new[] { diagnostic }, cancellationToken),
-                            RequiresKey),
-                        diagnostic);
+                    requires = CodeAction.Create(
+                        "Add [RequiresLock(\"" + argument + "\")] to the method",
+                        cancellationToken => AddRequiresLockAsync(context.Document, new[] { diagnostic }, cancellationToken),
+                        RequiresKey);
+                    if (wrap != null && await LockFixPreference.PrefersRequiresLockAsync(context.Document, member, argument, context.CancellationToken).ConfigureAwait(false))
+                    {
+                        // The first action is the one dotnet format applies: the preferred variant goes first.
+                        context.RegisterCodeFix(requires, diagnostic);
+                        context.RegisterCodeFix(wrap, diagnostic);
+                        continue;
+                    }
+                }
+
+                if (wrap != null)
+                {
+                    context.RegisterCodeFix(wrap, diagnostic);
+                }
+
+                if (requires != null)
+                {
+                    context.RegisterCodeFix(requires, diagnostic);
                 }
             }
+        }
+
+        private static string? RequiresArgument(Diagnostic diagnostic) =>
+            diagnostic.Properties.TryGetValue(LockDiagnosticProperties.RequiresLockArgument, out string? argument) ? argument : null;
+
+        /// <summary>
+        /// The lock fix Fix All applies to a document (the wrap action's Fix All): each diagnostic gets the variant
+        /// <see cref="LockFixPreference"/> chooses for it, [RequiresLock] first, then the wraps at their shifted places.
+        /// </summary>
+        public static async Task<Document> FixPreferredAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            if (root == null)
+            {
+                return document;
+            }
+
+            var requires = new List<Diagnostic>();
+            var wraps = new List<Diagnostic>();
+            foreach (Diagnostic diagnostic in diagnostics)
+            {
+                SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                bool canWrap = LockText(diagnostic) != null && WrapTarget.Find(node) != null;
+                bool canRequire = RequiresArgument(diagnostic) != null && EnclosingMember(node) != null;
+                bool prefer = canRequire && (!canWrap || await LockFixPreference.PrefersRequiresLockAsync(document, EnclosingMember(node)!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false));
+                if (prefer && (canWrap || LockFixPreference.Mode(document, root.SyntaxTree) == LockFixMode.RequiresLock))
+                {
+                    requires.Add(diagnostic);
+                }
+                else if (canWrap)
+                {
+                    wraps.Add(diagnostic);
+                }
+            }
+
+            Document annotated = requires.Count == 0 ? document : await AddRequiresLockAsync(document, requires, cancellationToken).ConfigureAwait(false);
+            if (wraps.Count == 0)
+            {
+                return annotated;
+            }
+
+            // The attributes moved what follows them: carry each wrap's location over the inserted text.
+            List<TextChange> changes = (await annotated.GetTextChangesAsync(document, cancellationToken).ConfigureAwait(false)).OrderBy(c => c.Span.Start).ToList();
+            SyntaxTree? tree = await annotated.GetSyntaxTreeAsync(cancellationToken).ConfigureAwait(false);
+            if (tree == null)
+            {
+                return annotated;
+            }
+
+            var moved = wraps.Select(d => Diagnostic.Create(d.Descriptor, Location.Create(tree, Shift(d.Location.SourceSpan, changes)), d.AdditionalLocations, d.Properties)).ToList();
+            return await WrapAsync(annotated, moved, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static TextSpan Shift(TextSpan span, List<TextChange> changes)
+        {
+            int delta = 0;
+            foreach (TextChange change in changes)
+            {
+                if (change.Span.End <= span.Start)
+                {
+                    delta += change.NewText!.Length - change.Span.Length;
+                }
+            }
+
+            return new TextSpan(span.Start + delta, span.Length);
         }
 
         public static FixAllProvider FixAll { get; } = new LockRequirementFixAll();
@@ -488,12 +568,14 @@ namespace IommuAnalyzers.CodeFixes.Locking
                     return null;
                 }
 
+                // The wrap action's Fix All (the one dotnet format applies when a wrap comes first) is the project's
+                // lock fix: [RequiresLock] where iommu_analyzers.lock_fix and the inference say so, the wrap elsewhere.
                 return FixAllDiagnostics.PerDocument(
                     fixAllContext.Solution,
                     diagnostics,
-                    key == WrapKey ? "Wrap every unlocked use in its lock" : "Add [RequiresLock] to every method",
+                    key == WrapKey ? "Wrap every unlocked use in its lock ([RequiresLock] where the project's lock_fix says so)" : "Add [RequiresLock] to every method",
                     key,
-                    key == WrapKey ? WrapAsync : AddRequiresLockAsync);
+                    key == WrapKey ? FixPreferredAsync : AddRequiresLockAsync);
             }
         }
     }

@@ -1,0 +1,161 @@
+using System.Threading.Tasks;
+using IommuAnalyzers.CodeFixes.Locking;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+using HelperVerify = IommuAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    IommuAnalyzers.Locking.LockDisciplineAnalyzer,
+    IommuAnalyzers.CodeFixes.Locking.HelperReliesOnCallersLockFixer>;
+using Verify = IommuAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    IommuAnalyzers.Locking.LockDisciplineAnalyzer,
+    IommuAnalyzers.CodeFixes.Locking.GuardedMemberWithoutLockFixer>;
+
+namespace IommuAnalyzers.Tests.Locking
+{
+    /// <summary>
+    /// Which of IOMMU0100's two fixes Fix All (and so dotnet format) applies: the inference picks [RequiresLock] in a
+    /// helper whose callers all hold the lock and the wrap elsewhere; <c>iommu_analyzers.lock_fix</c> overrides it.
+    /// </summary>
+    public class LockFixPreferenceTests
+    {
+        // One action at a time, the action picked by its key is what the user chose: the wrap everywhere.
+        private const string AllWrapped = @"using System;
+using Iommu;
+
+class Ring
+{
+    private readonly KMutex _ringLock = new KMutex();
+    [GuardedBy(nameof(_ringLock))] private int _head;
+
+    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
+    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
+    public void Reset() { using (_ringLock.Guard()) { _head = 0; } }
+
+    private void Advance() { using (_ringLock.Guard()) { _head++; } }
+}";
+
+        private const string Before = @"using System;
+using Iommu;
+
+class Ring
+{
+    private readonly KMutex _ringLock = new KMutex();
+    [GuardedBy(nameof(_ringLock))] private int _head;
+
+    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
+    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
+    public void Reset() { {|IOMMU0100:_head|} = 0; }
+
+    private void {|IOMMU0110:Advance|}() { {|IOMMU0100:_head|}++; }
+}";
+
+        [Fact]
+        public async Task Infer_RequiresLockInTheHelper_WrapElsewhere()
+        {
+            var test = new Verify.Test
+            {
+                TestCode = Before,
+                FixedCode = AllWrapped,
+                BatchFixedCode = @"using System;
+using Iommu;
+
+class Ring
+{
+    private readonly KMutex _ringLock = new KMutex();
+    [GuardedBy(nameof(_ringLock))] private int _head;
+
+    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
+    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
+    public void Reset() { using (_ringLock.Guard()) { _head = 0; } }
+
+    [RequiresLock(""_ringLock"")]
+    private void Advance() { _head++; }
+}",
+                CodeActionEquivalenceKey = LockRequirementFixes.WrapKey,
+            };
+            await test.RunAsync();
+        }
+
+        [Fact]
+        public async Task WrapOption_WrapsEvenTheHelper()
+        {
+            var test = new Verify.Test
+            {
+                TestCode = Before,
+                FixedCode = @"using System;
+using Iommu;
+
+class Ring
+{
+    private readonly KMutex _ringLock = new KMutex();
+    [GuardedBy(nameof(_ringLock))] private int _head;
+
+    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
+    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
+    public void Reset() { using (_ringLock.Guard()) { _head = 0; } }
+
+    private void Advance() { using (_ringLock.Guard()) { _head++; } }
+}",
+                CodeActionEquivalenceKey = LockRequirementFixes.WrapKey,
+            };
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\niommu_analyzers.lock_fix = wrap\n"));
+            // Wrapping the helper is exactly the choice that makes its callers take the lock twice: the user asked for it.
+            await test.RunAsync();
+        }
+
+        [Fact]
+        public async Task RequiresLockOption_AnnotatesEveryMethodThatCanCarryIt()
+        {
+            var test = new Verify.Test
+            {
+                TestCode = Before,
+                FixedCode = AllWrapped,
+                BatchFixedCode = @"using System;
+using Iommu;
+
+class Ring
+{
+    private readonly KMutex _ringLock = new KMutex();
+    [GuardedBy(nameof(_ringLock))] private int _head;
+
+    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
+    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
+    [RequiresLock(""_ringLock"")]
+    public void Reset() { _head = 0; }
+
+    [RequiresLock(""_ringLock"")]
+    private void Advance() { _head++; }
+}",
+                CodeActionEquivalenceKey = LockRequirementFixes.WrapKey,
+            };
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\niommu_analyzers.lock_fix = requires_lock\n"));
+            await test.RunAsync();
+        }
+
+        [Fact]
+        public async Task HelperFix_AddsTheRequiresLock_AndSilencesTheAccessInside()
+        {
+            var test = new HelperVerify.Test
+            {
+                TestCode = Before,
+                FixedCode = @"using System;
+using Iommu;
+
+class Ring
+{
+    private readonly KMutex _ringLock = new KMutex();
+    [GuardedBy(nameof(_ringLock))] private int _head;
+
+    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
+    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
+    public void Reset() { {|IOMMU0100:_head|} = 0; }
+
+    [RequiresLock(""_ringLock"")]
+    private void Advance() { _head++; }
+}",
+                CodeActionEquivalenceKey = LockRequirementFixes.RequiresKey,
+                CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck,
+            };
+            await test.RunAsync();
+        }
+    }
+}
