@@ -25,6 +25,9 @@ namespace IommuAnalyzers.Benchmarks
         /// <summary>Also measure the IOMMU analyzers with IOMMU0108 off, to read the lock-order rule's own cost.</summary>
         public bool LockOrder { get; private set; }
 
+        /// <summary>Also measure the IOMMU analyzers with IOMMU0109 and IOMMU0110 off, to read the guard inference's own cost.</summary>
+        public bool Inference { get; private set; }
+
         public string? JsonPath { get; private set; }
 
         /// <summary>Corpus sizes at which the peers are measured too (all sizes when not given): they dominate the run time.</summary>
@@ -71,6 +74,9 @@ namespace IommuAnalyzers.Benchmarks
                         break;
                     case "--lock-order":
                         options.LockOrder = true;
+                        break;
+                    case "--inference":
+                        options.Inference = true;
                         break;
                     case "--floor":
                         options.Floor = true;

@@ -13,9 +13,10 @@ namespace IommuAnalyzers.Benchmarks
             IommuAnalyzers benchmarks (run with -c Release; see BENCHMARKS.md)
 
               cost     [--files 250,1000,4000] [--reps 3] [--corpus driver,plain] [--no-peers | --peer-files 250,1000]
-                       [--json FILE] [--smoke] [--floor] [--lock-order]
+                       [--json FILE] [--smoke] [--floor] [--lock-order] [--inference]
                        compile time vs analyzer time (IommuAnalyzers, CA2000 alone, VS threading) per corpus and size
-                       (--lock-order adds the IOMMU analyzers with IOMMU0108 off, for the rule's own cost)
+                       (--lock-order adds the IOMMU analyzers with IOMMU0108 off, for the rule's own cost;
+                        --inference adds them with IOMMU0109/IOMMU0110 off, for the guard inference's own cost)
               ide      [--files 1000] [--lines 300] [--reps 15] [--smoke]
                        semantic diagnostics of one document of a large compilation, as an IDE asks for them
               runtime  [BenchmarkDotNet arguments, e.g. --filter *Uncontended*]

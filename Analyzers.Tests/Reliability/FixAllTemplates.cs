@@ -25,6 +25,8 @@ namespace IommuAnalyzers.Tests.Reliability
             [RuleIdentifiers.GuardedMemberWithoutLock] = GuardedMemberWithoutLock,
             [RuleIdentifiers.LockHeldAtExit] = LockHeldAtExit,
             [RuleIdentifiers.RequiresLockCallWithoutLock] = RequiresLockCallWithoutLock,
+            [RuleIdentifiers.MemberLockedInconsistently] = MemberLockedInconsistently,
+            [RuleIdentifiers.HelperReliesOnCallersLock] = HelperReliesOnCallersLock,
         }.ToImmutableDictionary(StringComparer.Ordinal);
 
         public static IEnumerable<string> Ids => s_templates.Keys;
@@ -110,6 +112,33 @@ namespace IommuAnalyzers.Tests.Reliability
         // IOMMU0104: a [RequiresLock] member called without the lock.
         private static string RequiresLockCallWithoutLock() => LockedClass(110, i =>
             "        public void Call" + i + "()\n        {\n            Bump();\n        }\n");
+
+        // IOMMU0109: 60 rings whose counters are written under the ring lock in three methods and read without it in two.
+        // Variants: a field declared with another (split off), an auto-property, a static lock of another type.
+        private static string MemberLockedInconsistently()
+        {
+            var text = new StringBuilder("using System;\nusing Iommu;\n\nnamespace FixAll.Inference\n{\n    public static class Registry\n    {\n        public static readonly object Sync = new object();\n    }\n\n");
+            for (int i = 0; i < 60; i++)
+            {
+                string member = i % 4 == 1 ? "Head" : "_head";
+                string declaration = i % 4 == 1 ? "        public int Head { get; set; }\n" : i % 4 == 2 ? "        private int _head, _spare;\n" : "        private int _head;\n";
+                string take = i % 4 == 3 ? "lock (Registry.Sync)" : "using (_lock.Guard())";
+                text.Append("    public sealed class Ring").Append(i).Append("\n    {\n        private readonly KMutex _lock = new KMutex();\n").Append(declaration)
+                    .Append("\n        public void Push() { ").Append(take).Append(" { ").Append(member).Append("++; } }\n")
+                    .Append("        public void Pop() { ").Append(take).Append(" { ").Append(member).Append("--; } }\n")
+                    .Append("        public int Count() { ").Append(take).Append(" { return ").Append(member).Append("; } }\n")
+                    .Append("        public int Peek() => ").Append(member).Append(";\n")
+                    .Append("        public bool Empty() => ").Append(member).Append(" == 0;\n    }\n\n");
+            }
+
+            return text.Append("}\n").ToString();
+        }
+
+        // IOMMU0110: 110 helpers that touch guarded state, each called from two methods that hold the lock.
+        private static string HelperReliesOnCallersLock() => LockedClass(110, i =>
+            "        public void Push" + i + "()\n        {\n            using (Mutex.Guard())\n            {\n                Step" + i + "();\n            }\n        }\n\n" +
+            "        public void Pop" + i + "()\n        {\n            Mutex.Lock();\n            Step" + i + "();\n            Mutex.Unlock();\n        }\n\n" +
+            "        private void Step" + i + "()\n        {\n            Count += " + i + ";\n        }\n");
 
         private static string Drivers(int count, Func<int, string> driver)
         {

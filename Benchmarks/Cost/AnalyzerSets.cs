@@ -36,6 +36,10 @@ namespace IommuAnalyzers.Benchmarks.Cost
         public const string VsThreading = "VSTHRD";
         public const string Floor = "NoOpOperation";
         public const string IommuWithoutLockOrder = "IommuAnalyzers-no0108";
+        public const string IommuWithoutInference = "IommuAnalyzers-no0109-0110";
+
+        /// <summary>The IOMMU sets, whose diagnostics are the IOMMU ones.</summary>
+        public bool IsIommu => Name == Iommu || Name == IommuWithoutLockOrder || Name == IommuWithoutInference;
 
         public static AnalyzerSet IommuAnalyzers()
         {
@@ -54,6 +58,22 @@ namespace IommuAnalyzers.Benchmarks.Cost
             IEnumerable<KeyValuePair<string, ReportDiagnostic>> options = IommuAnalyzerCatalog.EnableAll(analyzers)
                 .Concat(new[] { new KeyValuePair<string, ReportDiagnostic>("IOMMU0108", ReportDiagnostic.Suppress) });
             return new AnalyzerSet(IommuWithoutLockOrder, analyzers, options, "the same, with IOMMU0108 suppressed");
+        }
+
+        /// <summary>
+        /// The same analyzers with IOMMU0109 and IOMMU0110 switched off (the engine then records no inference facts and
+        /// the inference registers nothing): the difference to <see cref="IommuAnalyzers"/> is the guard inference's cost.
+        /// </summary>
+        public static AnalyzerSet IommuAnalyzersWithoutInference()
+        {
+            ImmutableArray<DiagnosticAnalyzer> analyzers = IommuAnalyzerCatalog.CreateAll();
+            IEnumerable<KeyValuePair<string, ReportDiagnostic>> options = IommuAnalyzerCatalog.EnableAll(analyzers)
+                .Concat(new[]
+                {
+                    new KeyValuePair<string, ReportDiagnostic>("IOMMU0109", ReportDiagnostic.Suppress),
+                    new KeyValuePair<string, ReportDiagnostic>("IOMMU0110", ReportDiagnostic.Suppress),
+                });
+            return new AnalyzerSet(IommuWithoutInference, analyzers, options, "the same, with IOMMU0109 and IOMMU0110 suppressed");
         }
 
         /// <summary>

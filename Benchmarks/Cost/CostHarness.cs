@@ -75,6 +75,11 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 sets.Add(AnalyzerSet.IommuAnalyzersWithoutLockOrder());
             }
 
+            if (options.Inference)
+            {
+                sets.Add(AnalyzerSet.IommuAnalyzersWithoutInference());
+            }
+
             if (options.Peers)
             {
                 AnalyzerSet? ca2000 = AnalyzerSet.Ca2000Alone(log);
@@ -255,7 +260,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
                     CpuOverCompile = Measure.Median(samples.Select(s => s.Run.CpuMs / s.CompileCpu)),
                     PerAnalyzerMs = samples[0].Run.PerAnalyzerMs.Keys.ToDictionary(k => k, k => Measure.Median(samples.Select(s => s.Run.PerAnalyzerMs[k]))),
                     Diagnostics = samples[0].Run.DiagnosticsById
-                        .Where(d => d.Key.StartsWith(set.Name == AnalyzerSet.Iommu || set.Name == AnalyzerSet.IommuWithoutLockOrder ? "IOMMU" : set.Name == AnalyzerSet.Ca2000 ? "CA2000" : set.Name == AnalyzerSet.Floor ? "BENCH" : "VSTHRD", StringComparison.Ordinal))
+                        .Where(d => d.Key.StartsWith(set.IsIommu ? "IOMMU" : set.Name == AnalyzerSet.Ca2000 ? "CA2000" : set.Name == AnalyzerSet.Floor ? "BENCH" : "VSTHRD", StringComparison.Ordinal))
                         .ToDictionary(d => d.Key, d => d.Value),
                     Exceptions = samples.Sum(s => s.Run.Exceptions.Count),
                 });

@@ -110,7 +110,7 @@ namespace DriverPorts
             // The IDs the package's code fixes handle: the build's warnings above with a fix, applied all at once.
             private static readonly string[] FixableRules =
             {
-                "IOMMU0001", "IOMMU0002", "IOMMU0003", "IOMMU0004", "IOMMU0005", "IOMMU0006", "IOMMU0100", "IOMMU0101", "IOMMU0104",
+                "IOMMU0001", "IOMMU0002", "IOMMU0003", "IOMMU0004", "IOMMU0005", "IOMMU0006", "IOMMU0100", "IOMMU0101", "IOMMU0104", "IOMMU0109", "IOMMU0110",
             };
 
             // Last, so that the main job's output ends with the one command that applies every fix.
