@@ -1,5 +1,10 @@
+using System.Collections.Immutable;
+using System.Linq;
 using System.Threading.Tasks;
 using IommuAnalyzers.CodeFixes.Locking;
+using IommuAnalyzers.Tests.Reliability;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 using HelperVerify = IommuAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<
@@ -129,6 +134,23 @@ class Ring
             };
             test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\niommu_analyzers.lock_fix = requires_lock\n"));
             await test.RunAsync();
+        }
+
+        [Fact]
+        public async Task InTheIde_ThePreferredFixIsListedFirst()
+        {
+            using AdhocWorkspace workspace = FixHarness.CreateWorkspace();
+            string source = Before.Replace("{|IOMMU0100:", string.Empty).Replace("{|IOMMU0110:", string.Empty).Replace("|}", string.Empty);
+            Project project = FixHarness.CreateProject(workspace, "Offer", new[] { new CorpusFile("Ring.cs", source) });
+            ImmutableArray<Diagnostic> diagnostics = await FixHarness.AnalyzeAsync(project);
+            Diagnostic[] unlocked = diagnostics.Where(d => d.Id == RuleIdentifiers.GuardedMemberWithoutLock).OrderBy(d => d.Location.SourceSpan.Start).ToArray();
+            Assert.Equal(2, unlocked.Length);
+
+            ImmutableArray<CodeAction> inReset = await FixHarness.ActionsAsync(new GuardedMemberWithoutLockFixer(), project.Documents.Single(), unlocked[0]);
+            ImmutableArray<CodeAction> inHelper = await FixHarness.ActionsAsync(new GuardedMemberWithoutLockFixer(), project.Documents.Single(), unlocked[1]);
+
+            Assert.Equal(new[] { LockRequirementFixes.WrapKey, LockRequirementFixes.RequiresKey }, inReset.Select(a => a.EquivalenceKey));
+            Assert.Equal(new[] { LockRequirementFixes.RequiresKey, LockRequirementFixes.WrapKey }, inHelper.Select(a => a.EquivalenceKey));
         }
 
         [Fact]
