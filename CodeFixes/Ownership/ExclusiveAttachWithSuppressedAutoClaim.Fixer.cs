@@ -37,7 +37,7 @@ namespace IommuAnalyzers.CodeFixes.Ownership
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
             Diagnostic diagnostic = context.Diagnostics[0];
-            INamedTypeSymbol? driver = await SharedAttachWithoutSuppressAutoClaimFixer.FindDriverAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
+            INamedTypeSymbol? driver = await SuppressAutoClaimDeclaration.FindDriverAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
             if (driver == null || driver.DeclaringSyntaxReferences.IsEmpty)
             {
                 return;
@@ -62,12 +62,12 @@ namespace IommuAnalyzers.CodeFixes.Ownership
             var renames = new Dictionary<DocumentId, List<(SimpleNameSyntax Name, string NewName)>>();
             foreach (INamedTypeSymbol driver in drivers)
             {
-                foreach ((Document document, InvocationExpressionSyntax invocation, IMethodSymbol target, IommuSymbols symbols) in await DriverCallsAsync(solution, driver, cancellationToken).ConfigureAwait(false))
+                foreach (DriverCall call in await DriverCalls.OfAsync(solution, driver, cancellationToken).ConfigureAwait(false))
                 {
-                    string? newName = IommuSymbols.IsMethod(target, symbols.AttachDevice) ? "AttachDeviceShared"
-                        : IommuSymbols.IsMethod(target, symbols.DetachDevice) ? "DetachDeviceShared"
+                    string? newName = IommuSymbols.IsMethod(call.Target, call.Symbols.AttachDevice) ? "AttachDeviceShared"
+                        : IommuSymbols.IsMethod(call.Target, call.Symbols.DetachDevice) ? "DetachDeviceShared"
                         : null;
-                    SimpleNameSyntax? name = invocation.Expression switch
+                    SimpleNameSyntax? name = call.Invocation.Expression switch
                     {
                         MemberAccessExpressionSyntax access => access.Name,
                         SimpleNameSyntax simple => simple,
@@ -78,10 +78,10 @@ namespace IommuAnalyzers.CodeFixes.Ownership
                         continue;
                     }
 
-                    if (!renames.TryGetValue(document.Id, out List<(SimpleNameSyntax, string)>? list))
+                    if (!renames.TryGetValue(call.Document.Id, out List<(SimpleNameSyntax, string)>? list))
                     {
                         list = new List<(SimpleNameSyntax, string)>();
-                        renames.Add(document.Id, list);
+                        renames.Add(call.Document.Id, list);
                     }
 
                     list.Add((name, newName));
@@ -215,9 +215,9 @@ namespace IommuAnalyzers.CodeFixes.Ownership
                 return false;
             }
 
-            foreach ((Document _, InvocationExpressionSyntax _, IMethodSymbol target, IommuSymbols calls) in await DriverCallsAsync(solution, driver, cancellationToken).ConfigureAwait(false))
+            foreach (DriverCall call in await DriverCalls.OfAsync(solution, driver, cancellationToken).ConfigureAwait(false))
             {
-                if (IommuSymbols.IsMethod(target, calls.AttachDeviceShared) || IommuSymbols.IsMethod(target, calls.DetachDeviceShared))
+                if (IommuSymbols.IsMethod(call.Target, call.Symbols.AttachDeviceShared) || IommuSymbols.IsMethod(call.Target, call.Symbols.DetachDeviceShared))
                 {
                     return false;
                 }
@@ -225,38 +225,6 @@ namespace IommuAnalyzers.CodeFixes.Ownership
 
             IEnumerable<INamedTypeSymbol> derived = await SymbolFinder.FindDerivedClassesAsync(driver, solution, transitive: true, cancellationToken: cancellationToken).ConfigureAwait(false);
             return !derived.Any();
-        }
-
-        // Every call to the iommu core made by the driver's own code (its members, lambdas and nested helper types, but
-        // not a nested driver of its own).
-        private static async Task<List<(Document Document, InvocationExpressionSyntax Invocation, IMethodSymbol Target, IommuSymbols Symbols)>> DriverCallsAsync(
-            Solution solution, INamedTypeSymbol driver, CancellationToken cancellationToken)
-        {
-            var calls = new List<(Document, InvocationExpressionSyntax, IMethodSymbol, IommuSymbols)>();
-            foreach (SyntaxReference reference in driver.DeclaringSyntaxReferences)
-            {
-                Document? document = solution.GetDocument(reference.SyntaxTree);
-                SemanticModel? model = document == null ? null : await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-                IommuSymbols? symbols = model == null ? null : IommuSymbols.TryCreate(model.Compilation);
-                if (document == null || model == null || symbols?.IommuCore == null)
-                {
-                    continue;
-                }
-
-                SyntaxNode declaration = await reference.GetSyntaxAsync(cancellationToken).ConfigureAwait(false);
-                foreach (InvocationExpressionSyntax invocation in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
-                {
-                    if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol target
-                        && SymbolEqualityComparer.Default.Equals(target.ContainingType, symbols.IommuCore)
-                        && SymbolEqualityComparer.Default.Equals(
-                            DriverContext.FindEnclosingDriver(model.GetEnclosingSymbol(invocation.SpanStart, cancellationToken), symbols), driver))
-                    {
-                        calls.Add((document, invocation, target, symbols));
-                    }
-                }
-            }
-
-            return calls;
         }
 
         /// <summary>Applies the chosen action once per driver across the Fix All scope.</summary>
@@ -277,7 +245,7 @@ namespace IommuAnalyzers.CodeFixes.Ownership
                     Document? document = solution.GetDocument(diagnostic.Location.SourceTree);
                     INamedTypeSymbol? driver = document == null
                         ? null
-                        : await SharedAttachWithoutSuppressAutoClaimFixer.FindDriverAsync(document, diagnostic, fixAllContext.CancellationToken).ConfigureAwait(false);
+                        : await SuppressAutoClaimDeclaration.FindDriverAsync(document, diagnostic, fixAllContext.CancellationToken).ConfigureAwait(false);
                     if (driver != null && !drivers.Contains(driver, SymbolEqualityComparer.Default))
                     {
                         drivers.Add(driver);
