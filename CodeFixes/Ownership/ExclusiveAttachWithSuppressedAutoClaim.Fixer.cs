@@ -11,6 +11,7 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FindSymbols;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace IommuAnalyzers.CodeFixes.Ownership
 {
@@ -18,8 +19,8 @@ namespace IommuAnalyzers.CodeFixes.Ownership
     /// IOMMU0002 fixes, as two code actions: switch every exclusive attach/detach call of the driver to the shared,
     /// counted pair (the driver keeps managing ownership itself); or remove <c>[SuppressAutoClaimDmaOwner]</c> so the
     /// driver core auto-claims and the exclusive attach is allowed again. The removal is offered only when the attribute
-    /// is the driver's own, no base driver brings it too, the driver makes no shared calls (they would then need it:
-    /// IOMMU0001) and no other driver in the solution inherits it.
+    /// is the driver's own, no base driver brings it too, the driver makes no shared calls and claims no group (they
+    /// would then need it: IOMMU0001, IOMMU0008) and no other driver in the solution inherits it.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ExclusiveAttachWithSuppressedAutoClaimFixer))]
     [Shared]
@@ -217,7 +218,8 @@ namespace IommuAnalyzers.CodeFixes.Ownership
 
             foreach (DriverCall call in await DriverCalls.OfAsync(solution, driver, cancellationToken).ConfigureAwait(false))
             {
-                if (IommuSymbols.IsMethod(call.Target, call.Symbols.AttachDeviceShared) || IommuSymbols.IsMethod(call.Target, call.Symbols.DetachDeviceShared))
+                if (IommuSymbols.IsMethod(call.Target, call.Symbols.AttachDeviceShared) || IommuSymbols.IsMethod(call.Target, call.Symbols.DetachDeviceShared)
+                    || MayClaimGroup(call, cancellationToken))
                 {
                     return false;
                 }
@@ -225,6 +227,19 @@ namespace IommuAnalyzers.CodeFixes.Ownership
 
             IEnumerable<INamedTypeSymbol> derived = await SymbolFinder.FindDerivedClassesAsync(driver, solution, transitive: true, cancellationToken: cancellationToken).ConfigureAwait(false);
             return !derived.Any();
+        }
+
+        // A group claim needs the attribute (IOMMU0008: with the auto-claim back, GroupSetDmaOwner is refused with -EBUSY);
+        // so may a multiplexor call whose kind is chosen at run time, which can be one.
+        private static bool MayClaimGroup(DriverCall call, CancellationToken cancellationToken)
+        {
+            if (IommuSymbols.IsMethod(call.Target, call.Symbols.GroupSetDmaOwner))
+            {
+                return true;
+            }
+
+            return IommuSymbols.IsMethod(call.Target, call.Symbols.DeviceSetDmaOwner)
+                && !(call.Model.GetOperation(call.Invocation, cancellationToken) is IInvocationOperation operation && OwnershipApi.MultiplexorKind(operation) == 0);
         }
 
         /// <summary>Applies the chosen action once per driver across the Fix All scope.</summary>

@@ -8,7 +8,7 @@ namespace IommuAnalyzers.CodeFixes.Ownership
 {
     /// <summary>
     /// IOMMU0001 fix: declare <c>[SuppressAutoClaimDmaOwner]</c> on the driver class (and <c>using Iommu;</c> where
-    /// needed), through <see cref="SuppressAutoClaimDeclaration"/>.
+    /// needed); the same fix as IOMMU0008's (<see cref="SuppressAutoClaimDeclaration"/>).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SharedAttachWithoutSuppressAutoClaimFixer))]
     [Shared]

@@ -12,9 +12,10 @@ using Microsoft.CodeAnalysis.FindSymbols;
 namespace IommuAnalyzers.CodeFixes.Ownership
 {
     /// <summary>
-    /// Declares <c>[SuppressAutoClaimDmaOwner]</c> on the driver a flagged call belongs to (and <c>using Iommu;</c> where
-    /// needed): the fix for a driver that manages DMA ownership itself while the driver core still auto-claims for it
-    /// (IOMMU0001's shared attach), kept apart from any one rule's fixer so that every rule of that kind shares it.
+    /// The one fix of IOMMU0001 and IOMMU0008: declare <c>[SuppressAutoClaimDmaOwner]</c> on the driver the flagged call
+    /// belongs to (and <c>using Iommu;</c> where needed). Both rules flag a driver that manages DMA ownership itself
+    /// (a shared attach, a group claim) while the driver core still auto-claims for it; the declaration is the cure for
+    /// both, so one driver's calls of either rule need one attribute.
     /// </summary>
     internal static class SuppressAutoClaimDeclaration
     {
