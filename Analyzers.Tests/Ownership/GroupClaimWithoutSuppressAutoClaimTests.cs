@@ -6,6 +6,9 @@ using Xunit;
 using Verify = IommuAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<
     IommuAnalyzers.Ownership.GroupClaimWithoutSuppressAutoClaimAnalyzer,
     IommuAnalyzers.CodeFixes.Ownership.GroupClaimWithoutSuppressAutoClaimFixer>;
+using VerifyMultiplexor = IommuAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    IommuAnalyzers.Ownership.OldDmaOwnerMultiplexorAnalyzer,
+    IommuAnalyzers.CodeFixes.Ownership.OldDmaOwnerMultiplexorFixer>;
 
 namespace IommuAnalyzers.Tests.Ownership
 {
@@ -677,6 +680,75 @@ class TegraVfioBridge : DeviceDriver
             await OwnershipRules.AssertOnlyAsync(new[] { "IOMMU0001", "IOMMU0001", "IOMMU0008", "IOMMU0001" }, CorpusSources.StripMarkup(source));
             await Verify.VerifyCodeFixAsync(source, fixedSource);
             await OwnershipRules.AssertCleanAsync(fixedSource);
+        }
+
+        [Fact]
+        public async Task WithIommu0003_TheFixesComposeInEitherOrder()
+        {
+            // A multiplexor claim in a driver without the attribute draws both rules on one call.
+            const string original = @"
+using Iommu;
+
+class OldVfioDriver : DeviceDriver
+{
+    public override int Probe(Device dev) => {|#0:IommuCore.DeviceSetDmaOwner(dev, DmaOwner.User, this)|};
+
+    public override void Remove(Device dev) => {|#1:IommuCore.DeviceReleaseDmaOwner(dev, DmaOwner.User)|};
+}
+";
+            const string rewritten = @"
+using Iommu;
+
+class OldVfioDriver : DeviceDriver
+{
+    public override int Probe(Device dev) => {|#0:IommuCore.GroupSetDmaOwner(dev.Group!, this)|};
+
+    public override void Remove(Device dev) => IommuCore.GroupReleaseDmaOwner(dev.Group!);
+}
+";
+            const string declared = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class OldVfioDriver : DeviceDriver
+{
+    public override int Probe(Device dev) => {|#0:IommuCore.DeviceSetDmaOwner(dev, DmaOwner.User, this)|};
+
+    public override void Remove(Device dev) => {|#1:IommuCore.DeviceReleaseDmaOwner(dev, DmaOwner.User)|};
+}
+";
+            const string both = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class OldVfioDriver : DeviceDriver
+{
+    public override int Probe(Device dev) => IommuCore.GroupSetDmaOwner(dev.Group!, this);
+
+    public override void Remove(Device dev) => IommuCore.GroupReleaseDmaOwner(dev.Group!);
+}
+";
+            DiagnosticResult[] multiplexor =
+            {
+                VerifyMultiplexor.Diagnostic(RuleIdentifiers.OldDmaOwnerMultiplexor).WithLocation(0).WithArguments("DeviceSetDmaOwner", "IommuCore.GroupSetDmaOwner"),
+                VerifyMultiplexor.Diagnostic(RuleIdentifiers.OldDmaOwnerMultiplexor).WithLocation(1).WithArguments("DeviceReleaseDmaOwner", "IommuCore.GroupReleaseDmaOwner"),
+            };
+
+            // IOMMU0003 first: the rewritten claim is still this rule's, reported on the new call.
+            await VerifyMultiplexor.VerifyCodeFixAsync(original, multiplexor, CorpusSources.StripMarkup(rewritten));
+            await Verify.VerifyCodeFixAsync(
+                rewritten,
+                new[] { Verify.Diagnostic(RuleIdentifiers.GroupClaimWithoutSuppressAutoClaim).WithLocation(0).WithArguments("OldVfioDriver", GroupSetDmaOwner) },
+                both);
+
+            // IOMMU0008 first: the attribute, and the multiplexor left to IOMMU0003's fix.
+            await Verify.VerifyCodeFixAsync(
+                original,
+                new[] { Verify.Diagnostic(RuleIdentifiers.GroupClaimWithoutSuppressAutoClaim).WithLocation(0).WithArguments("OldVfioDriver", "IommuCore.DeviceSetDmaOwner and DmaOwner.User") },
+                CorpusSources.StripMarkup(declared));
+            await VerifyMultiplexor.VerifyCodeFixAsync(declared, multiplexor, both);
+
+            await OwnershipRules.AssertCleanAsync(both);
         }
 
         [Fact]
