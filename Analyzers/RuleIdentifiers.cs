@@ -11,6 +11,7 @@ namespace IommuAnalyzers
         public const string MustCheckResultIgnored = "IOMMU0005";
         public const string OwnershipNotReleased = "IOMMU0006";
         public const string SuppressedAutoClaimWithoutOwnership = "IOMMU0007";
+        public const string GroupClaimWithoutSuppressAutoClaim = "IOMMU0008";
 
         // Lock discipline (flow-sensitive, per method).
         public const string GuardedMemberWithoutLock = "IOMMU0100";

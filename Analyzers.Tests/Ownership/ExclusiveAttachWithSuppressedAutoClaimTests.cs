@@ -319,6 +319,76 @@ class DerivedDriver : BaseDriver
         }
 
         [Fact]
+        public async Task RemoveFix_NotOffered_WhenTheDriverClaimsItsGroup_OrMayThroughTheMultiplexor()
+        {
+            // Without the attribute the claim would be refused with -EBUSY (IOMMU0008); a run-time kind may be a claim.
+            const string source = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class VfioPassthrough : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|IOMMU0002:IommuCore.AttachDevice(_domain, dev)|};
+    public int Open(Device dev, object user) => IommuCore.GroupSetDmaOwner(dev.Group!, user);
+}
+
+[SuppressAutoClaimDmaOwner]
+class OldPassthrough : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|IOMMU0002:IommuCore.AttachDevice(_domain, dev)|};
+    public int Open(Device dev, DmaOwner kind) => IommuCore.DeviceSetDmaOwner(dev, kind, this);
+}
+";
+            var test = new Verify.Test
+            {
+                TestCode = source,
+                FixedCode = source,
+                CodeActionEquivalenceKey = ExclusiveAttachWithSuppressedAutoClaimFixer.RemoveKey,
+            };
+            await test.RunAsync();
+        }
+
+        [Fact]
+        public async Task RemoveFix_StillOffered_WhenTheMultiplexorOnlyUsesTheDmaApi()
+        {
+            const string source = @"
+using Iommu;
+
+[SuppressAutoClaimDmaOwner]
+class GpuDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|IOMMU0002:IommuCore.AttachDevice(_domain, dev)|};
+    public int Use(Device dev) => IommuCore.DeviceSetDmaOwner(dev, DmaOwner.DmaApi, null);
+}
+";
+            const string fixedSource = @"
+using Iommu;
+
+class GpuDriver : DeviceDriver
+{
+    private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDevice(_domain, dev);
+    public int Use(Device dev) => IommuCore.DeviceSetDmaOwner(dev, DmaOwner.DmaApi, null);
+}
+";
+            var test = new Verify.Test
+            {
+                TestCode = source,
+                FixedCode = fixedSource,
+                CodeActionEquivalenceKey = ExclusiveAttachWithSuppressedAutoClaimFixer.RemoveKey,
+                CodeActionIndex = 1,
+            };
+            await test.RunAsync();
+        }
+
+        [Fact]
         public async Task RemoveFix_FromAListOfSeveralAttributes_KeepsTheOthers()
         {
             var test = new Verify.Test

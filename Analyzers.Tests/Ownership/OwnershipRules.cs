@@ -23,7 +23,8 @@ namespace IommuAnalyzers.Tests.Ownership
             new GroupDeviceCountDecidesOwnershipAnalyzer(),
             new MustCheckResultIgnoredAnalyzer(),
             new OwnershipNotReleasedAnalyzer(),
-            new SuppressedAutoClaimWithoutOwnershipAnalyzer());
+            new SuppressedAutoClaimWithoutOwnershipAnalyzer(),
+            new GroupClaimWithoutSuppressAutoClaimAnalyzer());
 
         /// <summary>Compiler errors and warnings plus every ownership diagnostic, for the given sources.</summary>
         public static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(params string[] sources)

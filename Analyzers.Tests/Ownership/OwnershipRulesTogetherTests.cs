@@ -47,6 +47,12 @@ class Idle : DeviceDriver                                            // IOMMU000
 {
     public override int Probe(Device dev) => 0;
 }
+
+class ClaimsWithoutAttribute : DeviceDriver
+{
+    public override int Probe(Device dev) => 0;
+    public int Open(Device dev, object user) => IommuCore.GroupSetDmaOwner(dev.Group!, user); // IOMMU0008
+}
 ";
 
         private const string RightPort = @"
@@ -96,6 +102,13 @@ class Idle : DeviceDriver
 {
     public override int Probe(Device dev) => 0;
 }
+
+[SuppressAutoClaimDmaOwner]
+class ClaimsWithAttribute : DeviceDriver
+{
+    public override int Probe(Device dev) => 0;
+    public int Open(Device dev, object user) => IommuCore.GroupSetDmaOwner(dev.Group!, user);
+}
 ";
 
         [Fact]
@@ -104,7 +117,7 @@ class Idle : DeviceDriver
             ImmutableArray<Diagnostic> diagnostics = await OwnershipRules.DiagnosticsAsync(WrongPort);
             string[] ids = diagnostics.Select(d => d.Id).OrderBy(id => id).ToArray();
             Assert.Equal(
-                new[] { "IOMMU0001", "IOMMU0001", "IOMMU0002", "IOMMU0002", "IOMMU0003", "IOMMU0004", "IOMMU0005", "IOMMU0006", "IOMMU0007" },
+                new[] { "IOMMU0001", "IOMMU0001", "IOMMU0002", "IOMMU0002", "IOMMU0003", "IOMMU0004", "IOMMU0005", "IOMMU0006", "IOMMU0007", "IOMMU0008" },
                 ids);
         }
 

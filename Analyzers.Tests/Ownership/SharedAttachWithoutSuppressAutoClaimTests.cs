@@ -410,6 +410,49 @@ class Host1xClient : DeviceDriver
         }
 
         [Fact]
+        public async Task Fix_IsNotOffered_WhenTheDriverAlsoAttachesExclusively()
+        {
+            // The exclusive pair relies on the auto-claim; with the attribute the runtime refuses it (IOMMU0002).
+            const string source = @"
+using Iommu;
+
+class MixedClient : DeviceDriver
+{
+    private readonly IommuDomain _shared = new IommuDomain(IommuDomainType.Unmanaged);
+    private readonly IommuDomain _firmware = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => {|IOMMU0001:IommuCore.AttachDeviceShared(_shared, dev)|};
+
+    public int LoadFirmware(Device dev) => IommuCore.AttachDevice(_firmware, dev);
+}
+";
+            await Verify.VerifyCodeFixAsync(source, source);
+        }
+
+        [Fact]
+        public async Task Fix_IsNotOffered_WhenADerivedDriverWouldInheritTheAttributeOntoAnExclusiveAttach()
+        {
+            const string source = @"
+using Iommu;
+
+abstract class ClientBase : DeviceDriver
+{
+    protected readonly IommuDomain Shared = new IommuDomain(IommuDomainType.Unmanaged);
+
+    protected int Join(Device dev) => {|IOMMU0001:IommuCore.AttachDeviceShared(Shared, dev)|};
+}
+
+sealed class GpuClient : ClientBase
+{
+    private readonly IommuDomain _private = new IommuDomain(IommuDomainType.Unmanaged);
+
+    public override int Probe(Device dev) => IommuCore.AttachDevice(_private, dev);
+}
+";
+            await Verify.VerifyCodeFixAsync(source, source);
+        }
+
+        [Fact]
         public async Task FixAll_PartialDriverAcrossDocuments_AddsOneAttribute_AndFixesEveryDriver()
         {
             var test = new Verify.Test();

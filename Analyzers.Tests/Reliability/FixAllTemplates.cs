@@ -22,6 +22,7 @@ namespace IommuAnalyzers.Tests.Reliability
             [RuleIdentifiers.GroupDeviceCountDecidesOwnership] = GroupDeviceCountDecidesOwnership,
             [RuleIdentifiers.MustCheckResultIgnored] = MustCheckResultIgnored,
             [RuleIdentifiers.OwnershipNotReleased] = OwnershipNotReleased,
+            [RuleIdentifiers.GroupClaimWithoutSuppressAutoClaim] = GroupClaimWithoutSuppressAutoClaim,
             [RuleIdentifiers.GuardedMemberWithoutLock] = GuardedMemberWithoutLock,
             [RuleIdentifiers.LockHeldAtExit] = LockHeldAtExit,
             [RuleIdentifiers.RequiresLockCallWithoutLock] = RequiresLockCallWithoutLock,
@@ -99,6 +100,50 @@ namespace IommuAnalyzers.Tests.Reliability
             "    [SuppressAutoClaimDmaOwner]\n    public sealed class Holder" + i + " : DeviceDriver\n    {\n" +
             "        private readonly IommuDomain _domain = new IommuDomain(IommuDomainType.Unmanaged);\n\n" +
             "        public override int Probe(Device dev) => IommuCore.AttachDeviceShared(_domain, dev);\n    }\n");
+
+        // IOMMU0008: 40 VFIO-style drivers without the driver flag, three claims each (Probe, a later open, the old
+        // multiplexor). Variants: an attribute already there, a partial driver split in two parts, a claim from a nested
+        // helper type, and fully qualified names.
+        private static string GroupClaimWithoutSuppressAutoClaim()
+        {
+            var text = new StringBuilder("using System;\nusing Iommu;\n\nnamespace FixAll.GroupClaim\n{\n");
+            for (int i = 0; i < 40; i++)
+            {
+                string attribute = i % 3 == 0 ? "    [Serializable]\n" : "";
+                string partial = i % 5 == 0 ? "partial " : "";
+                string kind = i % 2 == 0 ? "User" : "PrivateDomain";
+                text.Append(attribute).Append("    public sealed ").Append(partial).Append("class Vfio").Append(i).Append(" : DeviceDriver\n    {\n")
+                    .Append("        public override int Probe(Device dev) => IommuCore.GroupSetDmaOwner(dev.Group!, this);\n\n")
+                    .Append("        public int Legacy(Device dev, object user) => IommuCore.DeviceSetDmaOwner(dev, DmaOwner.").Append(kind).Append(", user);\n");
+                if (i % 5 == 0)
+                {
+                    text.Append("    }\n\n    public sealed partial class Vfio").Append(i).Append("\n    {\n");
+                }
+
+                if (i % 7 == 0)
+                {
+                    text.Append("        public int Open(Device dev, object user) => Container.Attach(dev, user);\n\n")
+                        .Append("        private static class Container\n        {\n")
+                        .Append("            public static int Attach(Device dev, object user) => IommuCore.GroupSetDmaOwner(dev.Group!, user);\n        }\n\n");
+                }
+                else
+                {
+                    text.Append("        public int Open(Device dev, object user) => IommuCore.GroupSetDmaOwner(dev.Group!, user);\n\n");
+                }
+
+                text.Append("        public override void Remove(Device dev) => IommuCore.GroupReleaseDmaOwner(dev.Group!);\n    }\n\n");
+            }
+
+            text.Append("    namespace Qualified\n    {\n");
+            for (int i = 0; i < 5; i++)
+            {
+                text.Append("        public sealed class Platform").Append(i).Append(" : Iommu.DeviceDriver\n        {\n")
+                    .Append("            public override int Probe(Iommu.Device dev) => Iommu.IommuCore.GroupSetDmaOwner(dev.Group!, this);\n\n")
+                    .Append("            public override void Remove(Iommu.Device dev) => Iommu.IommuCore.GroupReleaseDmaOwner(dev.Group!);\n        }\n\n");
+            }
+
+            return text.Append("    }\n}\n").ToString();
+        }
 
         // IOMMU0100: a guarded field written without its lock.
         private static string GuardedMemberWithoutLock() => LockedClass(110, i =>

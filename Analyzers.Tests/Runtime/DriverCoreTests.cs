@@ -98,6 +98,51 @@ namespace IommuAnalyzers.Tests.Runtime
         }
 
         [Fact]
+        public void Bind_DriverClaimingItsGroupInProbe_WithoutSuppressAutoClaim_IsBusy_AndLeavesNoTrace()
+        {
+            // IOMMU0008: the auto-claim taken before probe is a DMA-API user with no owner, so the claim is refused,
+            // and the failed probe gives the auto-claim back.
+            var rig = new RuntimeRig();
+            var drv = new GroupClaimingDriver();
+            rig.Fails(Errno.EBUSY, () => DriverCore.Bind(rig.Dev0, drv));
+            Assert.Null(rig.Dev0.Driver);
+            Assert.Equal(new GroupState(0, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "failed bind"));
+        }
+
+        [Fact]
+        public void Bind_DriverClaimingItsGroupInProbe_WithSuppressAutoClaim_OwnsTheGroup_UntilUnbind()
+        {
+            var rig = new RuntimeRig();
+            var drv = new ManagedGroupClaimingDriver();
+            rig.Bind(rig.Dev0, drv);
+            Assert.Equal(new GroupState(1, drv, rig.BlockingDomain), OwnershipInvariants.Check(rig.Group, "bind"));
+
+            Assert.Empty(RuntimeRig.Watch(() => DriverCore.Unbind(rig.Dev0)));
+            Assert.Equal(0, drv.ClaimInRemove); // the owner's own re-claim counts
+            Assert.Equal(new GroupState(0, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "unbind"));
+        }
+
+        [Fact]
+        public void BoundDriverWithoutSuppressAutoClaim_ClaimsAfterProbe_AndInRemove_AreBusy()
+        {
+            // A claim made at any time the driver is bound meets its own auto-claim: from an open after probe (for the
+            // driver or a user, directly or through the multiplexor), and from remove, which runs before the driver
+            // core gives the auto-claim back.
+            var rig = new RuntimeRig();
+            var drv = new GroupClaimingDriver { ClaimInProbe = false };
+            rig.Bind(rig.Dev0, drv);
+            Assert.Equal(new GroupState(1, null, rig.DefaultDomain), rig.State);
+            rig.Fails(Errno.EBUSY, () => IommuCore.GroupSetDmaOwner(rig.Group, drv));
+            rig.Fails(Errno.EBUSY, () => IommuCore.GroupSetDmaOwner(rig.Group, new UserCookie("qemu")));
+            rig.Fails(Errno.EBUSY, () => IommuCore.DeviceSetDmaOwner(rig.Dev0, DmaOwner.User, null));
+            rig.Fails(Errno.EBUSY, () => IommuCore.DeviceSetDmaOwner(rig.Dev0, DmaOwner.PrivateDomain, new UserCookie("qemu")));
+
+            Assert.Empty(RuntimeRig.Watch(() => DriverCore.Unbind(rig.Dev0)));
+            Assert.Equal(-Errno.EBUSY, drv.ClaimInRemove);
+            Assert.Equal(new GroupState(0, null, rig.DefaultDomain), OwnershipInvariants.Check(rig.Group, "unbind"));
+        }
+
+        [Fact]
         public void Bind_NoIommu_BindsWithoutAClaim()
         {
             var rig = new RuntimeRig();

@@ -99,6 +99,41 @@ namespace IommuAnalyzers.Tests.Runtime
         public override int Probe(Device dev) => IommuCore.AttachDevice(_private, dev);
     }
 
+    /// <summary>
+    /// A VFIO-style driver that claims its device's group for itself (in probe unless <see cref="ClaimInProbe"/> is off,
+    /// and again in remove) but keeps the driver core's auto-claim: what IOMMU0008 reports.
+    /// </summary>
+    internal class GroupClaimingDriver : DeviceDriver
+    {
+        public bool ClaimInProbe { get; set; } = true;
+
+        /// <summary>What the claim made in remove returned.</summary>
+        public int ClaimInRemove { get; private set; } = int.MinValue;
+
+        public override int Probe(Device dev) => ClaimInProbe ? IommuCore.GroupSetDmaOwner(dev.Group!, this) : 0;
+
+        public override void Remove(Device dev)
+        {
+            // Still bound here: the driver core gives its auto-claim back only after remove().
+            ClaimInRemove = IommuCore.GroupSetDmaOwner(dev.Group!, this);
+            if (ClaimInRemove == 0)
+            {
+                IommuCore.GroupReleaseDmaOwner(dev.Group!);
+            }
+
+            if (ClaimInProbe)
+            {
+                IommuCore.GroupReleaseDmaOwner(dev.Group!);
+            }
+        }
+    }
+
+    /// <summary>The same driver with <see cref="SuppressAutoClaimDmaOwnerAttribute"/> (vfio-pci's driver_managed_dma).</summary>
+    [SuppressAutoClaimDmaOwner]
+    internal sealed class ManagedGroupClaimingDriver : GroupClaimingDriver
+    {
+    }
+
     /// <summary>A user-space owner's cookie (a VFIO container or iommufd context).</summary>
     internal sealed class UserCookie
     {

@@ -151,6 +151,24 @@ namespace IommuAnalyzers.Tests.Samples
         }
 
         [Fact]
+        public void WrongVfioPort_Binds_ButItsOwnAutoClaimRefusesTheUsersClaim_WithoutAWarn()
+        {
+            IReadOnlyList<string> wrong = s_report.Value.Section("wrong VFIO port refused by its own auto-claim (IOMMU0008)");
+
+            AssertInOrder(
+                wrong,
+                // Without [SuppressAutoClaimDmaOwner] the driver core claims the group for the DMA API at bind ...
+                "bind vfio-fsl-mc to dprc.2 -> 0",
+                "dmesg: vfio-fsl-mc dprc.2: registered with iommu group 7",
+                "group 7: owner_cnt=1 owner=none domain=Dma (default)",
+                // ... and the claim for the user meets it: -EBUSY, nothing changed.
+                "vfio open dprc.2 by user qemu-3 -> -EBUSY",
+                "dmesg: vfio-fsl-mc dprc.2: iommu_group_claim_dma_owner() for user qemu-3 failed: -EBUSY",
+                "group 7: owner_cnt=1 owner=none domain=Dma (default)");
+            Assert.DoesNotContain(wrong, l => l.StartsWith("WARN:", StringComparison.Ordinal));
+        }
+
+        [Fact]
         public void CorePort_AgreesWithTheRuntimeOnEveryStep()
         {
             IReadOnlyList<string> core = s_report.Value.Section("iommu core port (Core/IommuCorePort.cs) against IommuCore");

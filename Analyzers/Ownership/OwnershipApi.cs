@@ -112,6 +112,18 @@ namespace IommuAnalyzers.Ownership
             _ => string.Empty,
         };
 
+        /// <summary>
+        /// Whether the call claims its group for an explicit owner (iommu_group_set_dma_owner()): <c>GroupSetDmaOwner</c>,
+        /// or the old multiplexor with a constant <c>PrivateDomain</c>/<c>User</c> kind, which the runtime forwards to it.
+        /// A multiplexor call whose kind is chosen at run time is none: which ownership it takes is not known here.
+        /// </summary>
+        public static bool IsGroupClaim(IInvocationOperation invocation, IommuSymbols symbols)
+        {
+            IMethodSymbol method = invocation.TargetMethod;
+            return IommuSymbols.IsMethod(method, symbols.GroupSetDmaOwner)
+                || (IommuSymbols.IsMethod(method, symbols.DeviceSetDmaOwner) && MultiplexorKind(invocation) is 1 or 2);
+        }
+
         /// <summary>The constant <c>DmaOwner</c> value of a multiplexor call's <c>kind</c> argument (0 DmaApi, 1 PrivateDomain, 2 User), or -1.</summary>
         public static int MultiplexorKind(IInvocationOperation invocation)
         {

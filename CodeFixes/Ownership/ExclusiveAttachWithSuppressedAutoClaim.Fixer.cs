@@ -11,6 +11,7 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FindSymbols;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace IommuAnalyzers.CodeFixes.Ownership
 {
@@ -18,8 +19,8 @@ namespace IommuAnalyzers.CodeFixes.Ownership
     /// IOMMU0002 fixes, as two code actions: switch every exclusive attach/detach call of the driver to the shared,
     /// counted pair (the driver keeps managing ownership itself); or remove <c>[SuppressAutoClaimDmaOwner]</c> so the
     /// driver core auto-claims and the exclusive attach is allowed again. The removal is offered only when the attribute
-    /// is the driver's own, no base driver brings it too, the driver makes no shared calls (they would then need it:
-    /// IOMMU0001) and no other driver in the solution inherits it.
+    /// is the driver's own, no base driver brings it too, the driver makes no shared calls and claims no group (they
+    /// would then need it: IOMMU0001, IOMMU0008) and no other driver in the solution inherits it.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ExclusiveAttachWithSuppressedAutoClaimFixer))]
     [Shared]
@@ -37,7 +38,7 @@ namespace IommuAnalyzers.CodeFixes.Ownership
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
             Diagnostic diagnostic = context.Diagnostics[0];
-            INamedTypeSymbol? driver = await SharedAttachWithoutSuppressAutoClaimFixer.FindDriverAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
+            INamedTypeSymbol? driver = await SuppressAutoClaimDeclaration.FindDriverAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false);
             if (driver == null || driver.DeclaringSyntaxReferences.IsEmpty)
             {
                 return;
@@ -62,12 +63,12 @@ namespace IommuAnalyzers.CodeFixes.Ownership
             var renames = new Dictionary<DocumentId, List<(SimpleNameSyntax Name, string NewName)>>();
             foreach (INamedTypeSymbol driver in drivers)
             {
-                foreach ((Document document, InvocationExpressionSyntax invocation, IMethodSymbol target, IommuSymbols symbols) in await DriverCallsAsync(solution, driver, cancellationToken).ConfigureAwait(false))
+                foreach (DriverCall call in await DriverCalls.OfAsync(solution, driver, cancellationToken).ConfigureAwait(false))
                 {
-                    string? newName = IommuSymbols.IsMethod(target, symbols.AttachDevice) ? "AttachDeviceShared"
-                        : IommuSymbols.IsMethod(target, symbols.DetachDevice) ? "DetachDeviceShared"
+                    string? newName = IommuSymbols.IsMethod(call.Target, call.Symbols.AttachDevice) ? "AttachDeviceShared"
+                        : IommuSymbols.IsMethod(call.Target, call.Symbols.DetachDevice) ? "DetachDeviceShared"
                         : null;
-                    SimpleNameSyntax? name = invocation.Expression switch
+                    SimpleNameSyntax? name = call.Invocation.Expression switch
                     {
                         MemberAccessExpressionSyntax access => access.Name,
                         SimpleNameSyntax simple => simple,
@@ -78,10 +79,10 @@ namespace IommuAnalyzers.CodeFixes.Ownership
                         continue;
                     }
 
-                    if (!renames.TryGetValue(document.Id, out List<(SimpleNameSyntax, string)>? list))
+                    if (!renames.TryGetValue(call.Document.Id, out List<(SimpleNameSyntax, string)>? list))
                     {
                         list = new List<(SimpleNameSyntax, string)>();
-                        renames.Add(document.Id, list);
+                        renames.Add(call.Document.Id, list);
                     }
 
                     list.Add((name, newName));
@@ -215,9 +216,10 @@ namespace IommuAnalyzers.CodeFixes.Ownership
                 return false;
             }
 
-            foreach ((Document _, InvocationExpressionSyntax _, IMethodSymbol target, IommuSymbols calls) in await DriverCallsAsync(solution, driver, cancellationToken).ConfigureAwait(false))
+            foreach (DriverCall call in await DriverCalls.OfAsync(solution, driver, cancellationToken).ConfigureAwait(false))
             {
-                if (IommuSymbols.IsMethod(target, calls.AttachDeviceShared) || IommuSymbols.IsMethod(target, calls.DetachDeviceShared))
+                if (IommuSymbols.IsMethod(call.Target, call.Symbols.AttachDeviceShared) || IommuSymbols.IsMethod(call.Target, call.Symbols.DetachDeviceShared)
+                    || MayClaimGroup(call, cancellationToken))
                 {
                     return false;
                 }
@@ -227,36 +229,17 @@ namespace IommuAnalyzers.CodeFixes.Ownership
             return !derived.Any();
         }
 
-        // Every call to the iommu core made by the driver's own code (its members, lambdas and nested helper types, but
-        // not a nested driver of its own).
-        private static async Task<List<(Document Document, InvocationExpressionSyntax Invocation, IMethodSymbol Target, IommuSymbols Symbols)>> DriverCallsAsync(
-            Solution solution, INamedTypeSymbol driver, CancellationToken cancellationToken)
+        // A group claim needs the attribute (IOMMU0008: with the auto-claim back, GroupSetDmaOwner is refused with -EBUSY);
+        // so may a multiplexor call whose kind is chosen at run time, which can be one.
+        private static bool MayClaimGroup(DriverCall call, CancellationToken cancellationToken)
         {
-            var calls = new List<(Document, InvocationExpressionSyntax, IMethodSymbol, IommuSymbols)>();
-            foreach (SyntaxReference reference in driver.DeclaringSyntaxReferences)
+            if (IommuSymbols.IsMethod(call.Target, call.Symbols.GroupSetDmaOwner))
             {
-                Document? document = solution.GetDocument(reference.SyntaxTree);
-                SemanticModel? model = document == null ? null : await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-                IommuSymbols? symbols = model == null ? null : IommuSymbols.TryCreate(model.Compilation);
-                if (document == null || model == null || symbols?.IommuCore == null)
-                {
-                    continue;
-                }
-
-                SyntaxNode declaration = await reference.GetSyntaxAsync(cancellationToken).ConfigureAwait(false);
-                foreach (InvocationExpressionSyntax invocation in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
-                {
-                    if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol target
-                        && SymbolEqualityComparer.Default.Equals(target.ContainingType, symbols.IommuCore)
-                        && SymbolEqualityComparer.Default.Equals(
-                            DriverContext.FindEnclosingDriver(model.GetEnclosingSymbol(invocation.SpanStart, cancellationToken), symbols), driver))
-                    {
-                        calls.Add((document, invocation, target, symbols));
-                    }
-                }
+                return true;
             }
 
-            return calls;
+            return IommuSymbols.IsMethod(call.Target, call.Symbols.DeviceSetDmaOwner)
+                && !(call.Model.GetOperation(call.Invocation, cancellationToken) is IInvocationOperation operation && OwnershipApi.MultiplexorKind(operation) == 0);
         }
 
         /// <summary>Applies the chosen action once per driver across the Fix All scope.</summary>
@@ -277,7 +260,7 @@ namespace IommuAnalyzers.CodeFixes.Ownership
                     Document? document = solution.GetDocument(diagnostic.Location.SourceTree);
                     INamedTypeSymbol? driver = document == null
                         ? null
-                        : await SharedAttachWithoutSuppressAutoClaimFixer.FindDriverAsync(document, diagnostic, fixAllContext.CancellationToken).ConfigureAwait(false);
+                        : await SuppressAutoClaimDeclaration.FindDriverAsync(document, diagnostic, fixAllContext.CancellationToken).ConfigureAwait(false);
                     if (driver != null && !drivers.Contains(driver, SymbolEqualityComparer.Default))
                     {
                         drivers.Add(driver);

@@ -50,14 +50,16 @@ namespace DriverPorts
                 {
                     // The machine: a dual-function NIC whose functions the IOMMU cannot isolate from each other (one
                     // group), three host1x clients behind one IOMMU group, a GPU alone in its group, two more host1x
-                    // engines in groups of their own, a second GPU grouped with its HDMI audio controller, and an
-                    // on-chip Ethernet controller behind no IOMMU at all.
+                    // engines in groups of their own, a second GPU grouped with its HDMI audio controller, an NXP
+                    // Management Complex container for user space, and an on-chip Ethernet controller behind no IOMMU
+                    // at all.
                     IommuGroup nicGroup = NewGroup(1);
                     IommuGroup host1xGroup = NewGroup(2);
                     IommuGroup gpuGroup = NewGroup(3);
                     IommuGroup nvdecGroup = NewGroup(4);
                     IommuGroup vicGroup = NewGroup(5);
                     IommuGroup gpuAudioGroup = NewGroup(6);
+                    IommuGroup dprcGroup = NewGroup(7);
 
                     Device nic0 = NewDevice("0000:01:00.0", nicGroup);
                     Device nic1 = NewDevice("0000:01:00.1", nicGroup);
@@ -69,6 +71,7 @@ namespace DriverPorts
                     Device vicDev = NewDevice("vic", vicGroup);
                     Device gpu1 = NewDevice("17000000.gpu", gpuAudioGroup);
                     Device hda = NewDevice("70030000.hda", gpuAudioGroup);
+                    Device dprc = NewDevice("dprc.2", dprcGroup);
                     Device eth = NewDevice("soc:ethernet", null);
 
                     var e1000e = new E1000eDriver(_dmesg);
@@ -89,6 +92,7 @@ namespace DriverPorts
                     SharedGpuScenario(gpuAudioGroup, gpu1, hda, nouveau, hdaTegra);
                     NoIommuScenario(eth, e1000e, vfio);
                     BuggyDriversScenario(nvdecGroup, vicGroup, nvdecDev, vicDev, drm);
+                    BuggyVfioScenario(dprcGroup, dprc);
                     CorePortScenario(vfio);
 
                     Section("teardown: unbind every driver");
@@ -110,7 +114,7 @@ namespace DriverPorts
             // The IDs the package's code fixes handle: the build's warnings above with a fix, applied all at once.
             private static readonly string[] FixableRules =
             {
-                "IOMMU0001", "IOMMU0002", "IOMMU0003", "IOMMU0004", "IOMMU0005", "IOMMU0006", "IOMMU0100", "IOMMU0101", "IOMMU0104", "IOMMU0109", "IOMMU0110",
+                "IOMMU0001", "IOMMU0002", "IOMMU0003", "IOMMU0004", "IOMMU0005", "IOMMU0006", "IOMMU0008", "IOMMU0100", "IOMMU0101", "IOMMU0104", "IOMMU0109", "IOMMU0110",
             };
 
             // Last, so that the main job's output ends with the one command that applies every fix.
@@ -211,6 +215,23 @@ namespace DriverPorts
                 PrintGroup(nvdecGroup);
                 Bind(vicDev, new TegraVicDriver(), "vic");
                 PrintGroup(vicGroup);
+                FlushLogs();
+            }
+
+            // A wrong VFIO port whose run is safe: it binds, but the driver core's auto-claim for it refuses every
+            // user's claim with -EBUSY (no WARN), and the group is left as the auto-claim made it.
+            private void BuggyVfioScenario(IommuGroup group, Device dprc)
+            {
+                var fslMc = new VfioFslMcDriver(_dmesg);
+                var qemu = new VfioUser("qemu-3");
+
+                Section("wrong VFIO port refused by its own auto-claim (IOMMU0008)");
+                Bind(dprc, fslMc, "vfio-fsl-mc");
+                PrintGroup(group);
+                int ret = fslMc.Open(dprc, qemu);
+                _out.WriteLine("vfio open " + dprc.Name + " by " + qemu + " -> " + Errnos.Name(ret));
+                FlushLogs();
+                PrintGroup(group);
                 FlushLogs();
             }
 
