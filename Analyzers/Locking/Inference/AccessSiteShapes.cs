@@ -2,6 +2,7 @@ using IommuAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace IommuAnalyzers.Locking.Inference
 {
@@ -12,8 +13,9 @@ namespace IommuAnalyzers.Locking.Inference
     /// </summary>
     internal static class AccessSiteShapes
     {
-        public static AccessSiteShape Classify(ISymbol owner, SyntaxNode reference, AccessKind kind, SemanticModel model, LockModel locks)
+        public static AccessSiteShape Classify(ISymbol owner, IMemberReferenceOperation access, AccessKind kind, SemanticModel model, LockModel locks)
         {
+            SyntaxNode reference = access.Syntax;
             if (IsTestCode(owner))
             {
                 return AccessSiteShape.TestCode;
@@ -24,7 +26,7 @@ namespace IommuAnalyzers.Locking.Inference
                 return AccessSiteShape.LockFreeApi;
             }
 
-            if (IsBeforePublication(reference, model))
+            if (IsBeforePublication(access))
             {
                 return AccessSiteShape.Startup;
             }
@@ -50,21 +52,21 @@ namespace IommuAnalyzers.Locking.Inference
         }
 
         /// <summary>An object initializer's member, or a member of a local that holds an object this body just created.</summary>
-        private static bool IsBeforePublication(SyntaxNode reference, SemanticModel model)
+        private static bool IsBeforePublication(IMemberReferenceOperation access)
         {
+            SyntaxNode reference = access.Syntax;
             if (reference.Parent is AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax initializer } assignment && assignment.Left == reference &&
                 initializer.IsKind(SyntaxKind.ObjectInitializerExpression))
             {
                 return true;
             }
 
-            if (!(reference is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax receiver }) ||
-                !(model.GetSymbolInfo(receiver).Symbol is ILocalSymbol local))
+            if (!(OperationPaths.Unwrap(access.Instance) is ILocalReferenceOperation receiver))
             {
                 return false;
             }
 
-            foreach (SyntaxReference declaration in local.DeclaringSyntaxReferences)
+            foreach (SyntaxReference declaration in receiver.Local.DeclaringSyntaxReferences)
             {
                 if (declaration.GetSyntax() is VariableDeclaratorSyntax { Initializer: { Value: BaseObjectCreationExpressionSyntax _ } })
                 {

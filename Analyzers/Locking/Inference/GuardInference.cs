@@ -66,9 +66,9 @@ namespace IommuAnalyzers.Locking.Inference
             {
                 switch (e.Kind)
                 {
-                    case LockEventKind.UnguardedAccess when e.Member != null && e.Operation != null:
-                        AccessKind kind = AccessKinds.Classify(e.Operation);
-                        _sites.Enqueue(new AccessSite(e.Member.OriginalDefinition, owner, e.Location, kind, AccessSiteShapes.Classify(owner, e.Operation.Syntax, kind, model, _flow.Model), HeldKeys(e.State, e.Receiver), helper != null ? e.Receiver : null));
+                    case LockEventKind.UnguardedAccess when e.Member != null && e.Operation is IMemberReferenceOperation access:
+                        AccessKind kind = AccessKinds.Classify(access);
+                        _sites.Enqueue(new AccessSite(e.Member.OriginalDefinition, owner, e.Location, kind, AccessSiteShapes.Classify(owner, access, kind, model, _flow.Model), HeldKeys(e.State, e.Receiver), helper != null ? e.Receiver : null));
                         break;
                     case LockEventKind.HelperCall:
                         _heldCalls.Enqueue(e);
@@ -96,7 +96,7 @@ namespace IommuAnalyzers.Locking.Inference
 
                 ISymbol body = EnclosingBody(reference) ?? owner;
                 AccessKind kind = AccessKinds.Classify(reference);
-                _sites.Enqueue(new AccessSite(reference.Member.OriginalDefinition, body, reference.Syntax.GetLocation(), kind, AccessSiteShapes.Classify(body, reference.Syntax, kind, model, _flow.Model), ImmutableArray<GuardKey>.Empty, SimpleReceiver(reference, body)));
+                _sites.Enqueue(new AccessSite(reference.Member.OriginalDefinition, body, reference.Syntax.GetLocation(), kind, AccessSiteShapes.Classify(body, reference, kind, model, _flow.Model), ImmutableArray<GuardKey>.Empty, SimpleReceiver(reference, body)));
             }
         }
 
