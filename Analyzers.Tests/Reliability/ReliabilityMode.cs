@@ -1,11 +1,14 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace IommuAnalyzers.Tests.Reliability
 {
     /// <summary>
     /// Short (CI) or full runs of the reliability tests. <c>IOMMU_FULL=1</c> selects the full run; <c>IOMMU_SEED</c>
-    /// replays another mutant stream and <c>IOMMU_MUTANTS</c> overrides the mutant count (both for reproducing a failure).
+    /// replays another mutant stream, <c>IOMMU_MUTANTS</c> overrides the mutant count, and <c>IOMMU_MUTANT_INDICES</c>
+    /// (<c>5282,5296</c>) runs just those mutants of the stream (all three for reproducing a failure).
     /// </summary>
     /// <remarks>
     /// Short run (part of <c>dotnet test IommuAnalyzers.sln</c>):
@@ -24,6 +27,23 @@ namespace IommuAnalyzers.Tests.Reliability
 
         /// <summary>The issue asks for at least 10,000 mutants in the full run and a few hundred in CI.</summary>
         public static int MutantCount => ReadInt("IOMMU_MUTANTS") ?? (Full ? 10_000 : 300);
+
+        /// <summary>Which mutants of the stream to run: those <c>IOMMU_MUTANT_INDICES</c> names, or the first <see cref="MutantCount"/>.</summary>
+        public static IReadOnlyList<int> MutantIndices
+        {
+            get
+            {
+                string? listed = Environment.GetEnvironmentVariable("IOMMU_MUTANT_INDICES");
+                if (string.IsNullOrWhiteSpace(listed))
+                {
+                    return Enumerable.Range(0, MutantCount).ToList();
+                }
+
+                return listed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(text => int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture))
+                    .ToList();
+            }
+        }
 
         /// <summary>Analyzer time one file may take (the corpus bar of issue 6).</summary>
         public static readonly TimeSpan PerFileBudget = TimeSpan.FromSeconds(1);

@@ -128,7 +128,8 @@ namespace IommuAnalyzers.Tests.Reliability
             var bases = CorpusSources.DriverPorts.SelectMany(p => p.Files.Select((f, i) => (Project: p, FileIndex: i))).ToList();
             Assert.NotEmpty(bases);
 
-            int count = ReliabilityMode.MutantCount;
+            IReadOnlyList<int> indices = ReliabilityMode.MutantIndices;
+            int count = indices.Count;
             int seed = ReliabilityMode.Seed;
             var failures = new ConcurrentQueue<string>();
             var slow = new ConcurrentQueue<string>();
@@ -141,7 +142,7 @@ namespace IommuAnalyzers.Tests.Reliability
 
             // Two workers at most: the machine is shared, and the per-file bar is re-measured alone before it fails.
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(2, Environment.ProcessorCount) };
-            await Parallel.ForEachAsync(Enumerable.Range(0, count), parallel, async (index, cancellationToken) =>
+            await Parallel.ForEachAsync(indices, parallel, async (index, cancellationToken) =>
             {
                 (CorpusProject project, int fileIndex) = bases[index % bases.Count];
                 CorpusFile original = project.Files[fileIndex];
