@@ -196,5 +196,54 @@ class Ring
                 Verify.Diagnostic(HelperReliesOnCallersLockRule.Rule).WithLocation(0).WithArguments("Flush", "'Kick'", "_sync", "1"),
                 Verify.Diagnostic(RequiresLockCallWithoutLockRule.Rule).WithLocation(1).WithArguments("Kick", "this._sync"));
         }
+
+        [Fact]
+        public async Task ThisRootedLock_IsLookedUpOnTheCallsReceiver()
+        {
+            await Verify.VerifyAnalyzerAsync(Usings + @"
+class Ring
+{
+    private readonly object _sync = new object();
+    [GuardedBy(nameof(_sync))] private int _head;
+
+    public static void Kick(Ring other) { lock (other._sync) { other.Advance(); } }
+    public void Push() { lock (_sync) { Advance(); } }
+
+    private void {|#0:Advance|}() { {|#1:_head|}++; }
+}",
+                Verify.Diagnostic(HelperReliesOnCallersLockRule.Rule).WithLocation(0).WithArguments("Advance", "'_head'", "_sync", "2"),
+                Verify.Diagnostic(GuardedMemberWithoutLockRule.Rule).WithLocation(1).WithArguments("_head", "written", "this._sync"));
+        }
+
+        [Fact]
+        public async Task AnotherInstancesCall_UnderTheOwnLock_IsNotHeld()
+        {
+            await Verify.VerifyAnalyzerAsync(Usings + @"
+class Ring
+{
+    private readonly object _sync = new object();
+    [GuardedBy(nameof(_sync))] private int _head;
+
+    public void Kick(Ring other) { lock (_sync) { other.Advance(); } }
+    public void Push() { lock (_sync) { Advance(); } }
+
+    private void Advance() { {|#0:_head|}++; }
+}",
+                Verify.Diagnostic(GuardedMemberWithoutLockRule.Rule).WithLocation(0).WithArguments("_head", "written", "this._sync"));
+        }
+
+        [Fact]
+        public async Task MemberPathArgument_IsTheLockHeldThroughIt()
+        {
+            await Verify.VerifyAnalyzerAsync(Usings + @"
+class Core
+{
+    public static void Take(Device dev) { using (dev.Group!.Mutex.Guard()) { Bump(dev.Group!); } }
+
+    private static void {|#0:Bump|}(IommuGroup g) { {|#1:g.OwnerCount|}++; }
+}",
+                Verify.Diagnostic(HelperReliesOnCallersLockRule.Rule).WithLocation(0).WithArguments("Bump", "'OwnerCount'", "g.Mutex", "1"),
+                Verify.Diagnostic(GuardedMemberWithoutLockRule.Rule).WithLocation(1).WithArguments("g.OwnerCount", "written", "g.Mutex"));
+        }
     }
 }
