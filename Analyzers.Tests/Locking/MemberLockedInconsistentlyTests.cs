@@ -137,6 +137,39 @@ class Routes
         }
 
         [Fact]
+        public async Task LazyPublication_WithCoalescingAssignmentUnderTheLock_IsNotReported()
+        {
+            await Verify.VerifyAnalyzerAsync(Usings + @"
+class Cache
+{
+    private readonly object _sync = new object();
+    private string? _name;
+
+    public string Name() { if (_name == null) { lock (_sync) { _name ??= Compute(); } } return _name; }
+    public void Reset() { lock (_sync) { _name = null; } }
+    public void Rename(string n) { lock (_sync) { _name = n; } }
+    private static string Compute() => ""eth0"";
+}");
+        }
+
+        [Fact]
+        public async Task ReferenceUpdatedFromItsOldValue_WithoutTheLock_IsStillReported()
+        {
+            // The near miss of the snapshot: a write that reads the old value (+=) is a read-modify-write race.
+            await Verify.VerifyAnalyzerAsync(Usings + @"
+class Names
+{
+    private readonly object _sync = new object();
+    private string _name = """";
+
+    public void Set(string n) { lock (_sync) { _name = n; } }
+    public void Append(string n) { lock (_sync) { _name += n; } }
+    public void Suffix() { {|#0:_name|} += ""!""; }
+}",
+                Verify.Diagnostic(MemberLockedInconsistentlyRule.Rule).WithLocation(0).WithArguments("_name", "_sync", "2", "3"));
+        }
+
+        [Fact]
         public async Task ValueTypeRead_WithoutTheLock_IsStillReported()
         {
             // The near miss of the snapshot: an int is not replaced whole and read as one object; its unlocked read races.

@@ -133,8 +133,9 @@ namespace IommuAnalyzers.Locking.Inference
     /// <summary>One read or write of a member the inference considers, with the locks its own body holds there.</summary>
     internal sealed class AccessSite
     {
-        public AccessSite(ISymbol member, ISymbol owner, Location location, AccessKind kind, AccessSiteShape shape, ImmutableArray<GuardKey> held, LockPath? receiver)
+        public AccessSite(ISymbol member, ISymbol owner, Location location, AccessKind kind, bool replacesWhole, AccessSiteShape shape, ImmutableArray<GuardKey> held, LockPath? receiver)
         {
+            ReplacesWhole = replacesWhole;
             Member = member;
             Owner = owner;
             Location = location;
@@ -154,6 +155,9 @@ namespace IommuAnalyzers.Locking.Inference
         public AccessKind Kind { get; }
 
         public bool IsWrite => Kind != AccessKind.Read;
+
+        /// <summary>A write that stores a new value without reading parts of the old one: <c>x = v</c>, or lazy <c>x ??= v</c>.</summary>
+        public bool ReplacesWhole { get; }
 
         public AccessSiteShape Shape { get; }
 

@@ -39,6 +39,11 @@ namespace IommuAnalyzers.Locking.Inference
             return AccessSiteShape.Counted;
         }
 
+        /// <summary>Whether a write stores a whole new value: a plain assignment, or the lazy <c>x ??= v</c>.</summary>
+        public static bool ReplacesWhole(IMemberReferenceOperation access, AccessKind kind) =>
+            kind == AccessKind.Write ||
+            (kind == AccessKind.ReadWrite && access.Syntax.Parent is AssignmentExpressionSyntax assignment && assignment.Left == access.Syntax && assignment.IsKind(SyntaxKind.CoalesceAssignmentExpression));
+
         /// <summary><c>Volatile.Read(ref x)</c>, <c>Interlocked.Increment(ref x)</c> and the like.</summary>
         private static bool IsLockFreeCall(SyntaxNode reference, SemanticModel model)
         {

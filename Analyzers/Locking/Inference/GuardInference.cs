@@ -68,7 +68,7 @@ namespace IommuAnalyzers.Locking.Inference
                 {
                     case LockEventKind.UnguardedAccess when e.Member != null && e.Operation is IMemberReferenceOperation access:
                         AccessKind kind = AccessKinds.Classify(access);
-                        _sites.Enqueue(new AccessSite(e.Member.OriginalDefinition, owner, e.Location, kind, AccessSiteShapes.Classify(owner, access, kind, model, _flow.Model), HeldKeys(e.State, e.Receiver), helper != null ? e.Receiver : null));
+                        _sites.Enqueue(new AccessSite(e.Member.OriginalDefinition, owner, e.Location, kind, AccessSiteShapes.ReplacesWhole(access, kind), AccessSiteShapes.Classify(owner, access, kind, model, _flow.Model), HeldKeys(e.State, e.Receiver), helper != null ? e.Receiver : null));
                         break;
                     case LockEventKind.HelperCall:
                         _heldCalls.Enqueue(e);
@@ -96,7 +96,7 @@ namespace IommuAnalyzers.Locking.Inference
 
                 ISymbol body = EnclosingBody(reference) ?? owner;
                 AccessKind kind = AccessKinds.Classify(reference);
-                _sites.Enqueue(new AccessSite(reference.Member.OriginalDefinition, body, reference.Syntax.GetLocation(), kind, AccessSiteShapes.Classify(body, reference, kind, model, _flow.Model), ImmutableArray<GuardKey>.Empty, SimpleReceiver(reference, body)));
+                _sites.Enqueue(new AccessSite(reference.Member.OriginalDefinition, body, reference.Syntax.GetLocation(), kind, AccessSiteShapes.ReplacesWhole(reference, kind), AccessSiteShapes.Classify(body, reference, kind, model, _flow.Model), ImmutableArray<GuardKey>.Empty, SimpleReceiver(reference, body)));
             }
         }
 

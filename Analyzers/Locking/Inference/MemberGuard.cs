@@ -91,8 +91,9 @@ namespace IommuAnalyzers.Locking.Inference
         }
 
         /// <summary>
-        /// Copy-on-write (and double-checked publication): a reference that is only ever replaced whole, and read without
-        /// the lock. Readers see the old or the new object, never a torn one; that is the design, not a race.
+        /// Copy-on-write (and double-checked or lazy publication, <c>x ??= new X()</c>): a reference that is only ever
+        /// replaced whole, and read without the lock. Readers see the old or the new object, never a torn one; that is
+        /// the design, not a race.
         /// </summary>
         private static bool IsSnapshot(ISymbol member, List<AccessSite> sites, List<AccessSite> unlocked)
         {
@@ -103,7 +104,7 @@ namespace IommuAnalyzers.Locking.Inference
                 _ => null,
             };
 
-            return type != null && type.IsReferenceType && unlocked.All(s => !s.IsWrite) && sites.All(s => s.Kind == AccessKind.Read || s.Kind == AccessKind.Write);
+            return type != null && type.IsReferenceType && unlocked.All(s => !s.IsWrite) && sites.All(s => !s.IsWrite || s.ReplacesWhole);
         }
     }
 }
