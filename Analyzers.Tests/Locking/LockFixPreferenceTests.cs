@@ -22,36 +22,28 @@ namespace IommuAnalyzers.Tests.Locking
     /// </summary>
     public class LockFixPreferenceTests
     {
+        // The ring every test starts from: two callers that hold the lock, then the members each test varies.
+        private static string Ring(string rest) => @"using System;
+using Iommu;
+
+class Ring
+{
+    private readonly KMutex _ringLock = new KMutex();
+    [GuardedBy(nameof(_ringLock))] private int _head;
+
+    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
+    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
+" + rest + @"
+}";
+
         // One action at a time, the action picked by its key is what the user chose: the wrap everywhere.
-        private const string AllWrapped = @"using System;
-using Iommu;
+        private static readonly string AllWrapped = Ring(@"    public void Reset() { using (_ringLock.Guard()) { _head = 0; } }
 
-class Ring
-{
-    private readonly KMutex _ringLock = new KMutex();
-    [GuardedBy(nameof(_ringLock))] private int _head;
+    private void Advance() { using (_ringLock.Guard()) { _head++; } }");
 
-    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
-    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
-    public void Reset() { using (_ringLock.Guard()) { _head = 0; } }
+        private static readonly string Before = Ring(@"    public void Reset() { {|IOMMU0100:_head|} = 0; }
 
-    private void Advance() { using (_ringLock.Guard()) { _head++; } }
-}";
-
-        private const string Before = @"using System;
-using Iommu;
-
-class Ring
-{
-    private readonly KMutex _ringLock = new KMutex();
-    [GuardedBy(nameof(_ringLock))] private int _head;
-
-    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
-    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
-    public void Reset() { {|IOMMU0100:_head|} = 0; }
-
-    private void {|IOMMU0110:Advance|}() { {|IOMMU0100:_head|}++; }
-}";
+    private void {|IOMMU0110:Advance|}() { {|IOMMU0100:_head|}++; }");
 
         [Fact]
         public async Task Infer_RequiresLockInTheHelper_WrapElsewhere()
@@ -60,21 +52,10 @@ class Ring
             {
                 TestCode = Before,
                 FixedCode = AllWrapped,
-                BatchFixedCode = @"using System;
-using Iommu;
-
-class Ring
-{
-    private readonly KMutex _ringLock = new KMutex();
-    [GuardedBy(nameof(_ringLock))] private int _head;
-
-    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
-    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
-    public void Reset() { using (_ringLock.Guard()) { _head = 0; } }
+                BatchFixedCode = Ring(@"    public void Reset() { using (_ringLock.Guard()) { _head = 0; } }
 
     [RequiresLock(""_ringLock"")]
-    private void Advance() { _head++; }
-}",
+    private void Advance() { _head++; }"),
                 CodeActionEquivalenceKey = LockRequirementFixes.WrapKey,
             };
             await test.RunAsync();
@@ -86,20 +67,9 @@ class Ring
             var test = new Verify.Test
             {
                 TestCode = Before,
-                FixedCode = @"using System;
-using Iommu;
+                FixedCode = Ring(@"    public void Reset() { using (_ringLock.Guard()) { _head = 0; } }
 
-class Ring
-{
-    private readonly KMutex _ringLock = new KMutex();
-    [GuardedBy(nameof(_ringLock))] private int _head;
-
-    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
-    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
-    public void Reset() { using (_ringLock.Guard()) { _head = 0; } }
-
-    private void Advance() { using (_ringLock.Guard()) { _head++; } }
-}",
+    private void Advance() { using (_ringLock.Guard()) { _head++; } }"),
                 CodeActionEquivalenceKey = LockRequirementFixes.WrapKey,
             };
             test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\niommu_analyzers.lock_fix = wrap\n"));
@@ -114,22 +84,11 @@ class Ring
             {
                 TestCode = Before,
                 FixedCode = AllWrapped,
-                BatchFixedCode = @"using System;
-using Iommu;
-
-class Ring
-{
-    private readonly KMutex _ringLock = new KMutex();
-    [GuardedBy(nameof(_ringLock))] private int _head;
-
-    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
-    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
-    [RequiresLock(""_ringLock"")]
+                BatchFixedCode = Ring(@"    [RequiresLock(""_ringLock"")]
     public void Reset() { _head = 0; }
 
     [RequiresLock(""_ringLock"")]
-    private void Advance() { _head++; }
-}",
+    private void Advance() { _head++; }"),
                 CodeActionEquivalenceKey = LockRequirementFixes.WrapKey,
             };
             test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\niommu_analyzers.lock_fix = requires_lock\n"));
@@ -159,21 +118,10 @@ class Ring
             var test = new HelperVerify.Test
             {
                 TestCode = Before,
-                FixedCode = @"using System;
-using Iommu;
-
-class Ring
-{
-    private readonly KMutex _ringLock = new KMutex();
-    [GuardedBy(nameof(_ringLock))] private int _head;
-
-    public void Push() { _ringLock.Lock(); Advance(); _ringLock.Unlock(); }
-    public void Drain() { using (_ringLock.Guard()) { Advance(); } }
-    public void Reset() { {|IOMMU0100:_head|} = 0; }
+                FixedCode = Ring(@"    public void Reset() { {|IOMMU0100:_head|} = 0; }
 
     [RequiresLock(""_ringLock"")]
-    private void Advance() { _head++; }
-}",
+    private void Advance() { _head++; }"),
                 CodeActionEquivalenceKey = LockRequirementFixes.RequiresKey,
                 CodeFixTestBehaviors = CodeFixTestBehaviors.SkipLocalDiagnosticCheck,
             };
