@@ -142,8 +142,13 @@ grep -q ' IOMMU0109:' "$logs/diagnostics-before.txt" || fail "IOMMU0109 reports 
 grep -q ' IOMMU0110:' "$logs/diagnostics-before.txt" || fail "IOMMU0110 reports nothing on the original port, whose helpers rely on their callers' lock"
 snapshot "$work" "$logs/original"
 
-step "pass 1: dotnet format analyzers --diagnostics ${pass1_rules[*]}"
-dotnet format analyzers "$project" --diagnostics "${pass1_rules[@]}" --severity info -v:m
+step "pass 1: dotnet format analyzers --diagnostics IOMMU0109, then --diagnostics IOMMU0110"
+# One command per rule: dotnet format applies each rule's Fix All to locations it computed before the run, so when
+# IOMMU0109's attributes have moved the text, IOMMU0110's fix can meet stale locations and apply nothing (seen once in
+# CI: "HelperReliesOnCallersLockFixer didn't return a Fix All action"). Each command analyses afresh.
+for rule in "${pass1_rules[@]}"; do
+  dotnet format analyzers "$project" --diagnostics "$rule" --severity info -v:m
+done
 snapshot "$work" "$logs/pass1"
 show_inserted "pass 1" "$logs/original" "$logs/pass1"
 [ "$inserted_guarded_by" -ge 1 ] || fail "pass 1 inserted no [GuardedBy]"
