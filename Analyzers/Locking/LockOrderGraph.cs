@@ -113,7 +113,7 @@ namespace IommuAnalyzers.Locking
                 return;
             }
 
-            _callees.GetOrAdd(Caller(invocation, context.ContainingSymbol), _ => new ConcurrentQueue<IMethodSymbol>()).Enqueue(callee);
+            _callees.GetOrAdd(EnclosingBody.Of(invocation, context.ContainingSymbol), _ => new ConcurrentQueue<IMethodSymbol>()).Enqueue(callee);
         }
 
         /// <summary>Every dependency, first witness per pair, in a deterministic order (by site).</summary>
@@ -257,23 +257,6 @@ namespace IommuAnalyzers.Locking
         {
             INamedTypeSymbol? type = method.ContainingType;
             return _flow.Model.IsLockType(type) || _flow.IsType(type, _flow.Model.ScopedGuardType);
-        }
-
-        // The body an invocation runs in: the innermost lambda or local function around it, else the member.
-        private static ISymbol Caller(IOperation operation, ISymbol member)
-        {
-            for (IOperation? current = operation.Parent; current != null; current = current.Parent)
-            {
-                switch (current)
-                {
-                    case IAnonymousFunctionOperation lambda:
-                        return lambda.Symbol.OriginalDefinition;
-                    case ILocalFunctionOperation localFunction:
-                        return localFunction.Symbol.OriginalDefinition;
-                }
-            }
-
-            return member.OriginalDefinition;
         }
 
         private sealed class PairComparer : IEqualityComparer<(ISymbol, ISymbol)>

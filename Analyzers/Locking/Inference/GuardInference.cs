@@ -94,7 +94,7 @@ namespace IommuAnalyzers.Locking.Inference
                     continue;
                 }
 
-                ISymbol body = EnclosingBody(reference) ?? owner;
+                ISymbol body = EnclosingBody.Of(reference, owner);
                 AccessKind kind = AccessKinds.Classify(reference);
                 _sites.Enqueue(new AccessSite(reference.Member.OriginalDefinition, body, reference.Syntax.GetLocation(), kind, AccessSiteShapes.ReplacesWhole(reference, kind), AccessSiteShapes.Classify(body, reference, kind, model, _flow.Model), ImmutableArray<GuardKey>.Empty, SimpleReceiver(reference, body)));
             }
@@ -115,7 +115,7 @@ namespace IommuAnalyzers.Locking.Inference
 
             // A recursive call needs what the helper needs, so it neither supports nor refutes relying on the callers.
             IMethodSymbol helper = target.OriginalDefinition;
-            if (SymbolEqualityComparer.Default.Equals(EnclosingBody(context.Operation) ?? context.ContainingSymbol, helper))
+            if (SymbolEqualityComparer.Default.Equals(EnclosingBody.Of(context.Operation, context.ContainingSymbol), helper))
             {
                 return;
             }
@@ -210,23 +210,6 @@ namespace IommuAnalyzers.Locking.Inference
             }
 
             return keys.ToImmutable();
-        }
-
-        /// <summary>The lambda or local function an operation of the original tree sits in, or null for the block's owner.</summary>
-        private static ISymbol? EnclosingBody(IOperation operation)
-        {
-            for (IOperation? current = operation.Parent; current != null; current = current.Parent)
-            {
-                switch (current)
-                {
-                    case ILocalFunctionOperation localFunction:
-                        return localFunction.Symbol;
-                    case IAnonymousFunctionOperation lambda:
-                        return lambda.Symbol;
-                }
-            }
-
-            return null;
         }
 
         /// <summary>The object of an access in a lock-free body, when it is <c>this</c> or a parameter (the only ones a helper's callers can name).</summary>
