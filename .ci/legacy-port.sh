@@ -29,7 +29,12 @@ echo "IOMMU diagnostics before the refactor: $(wc -l < "$logs/diagnostics-before
 
 # The one command (README): every IOMMU fix, Fix All over the whole project.
 rules=(IOMMU0001 IOMMU0002 IOMMU0003 IOMMU0004 IOMMU0005 IOMMU0006 IOMMU0007 IOMMU0008 IOMMU0100 IOMMU0101 IOMMU0102 IOMMU0103 IOMMU0104 IOMMU0105 IOMMU0106 IOMMU0107 IOMMU0108 IOMMU0109 IOMMU0110)
-dotnet format analyzers "$work/LegacyPort.csproj" --diagnostics "${rules[@]}" --severity info -v:m
+# dotnet format logs a fixer it could not use ("Unable to fix", "Failed to apply") and goes on: that is a failure here.
+dotnet format analyzers "$work/LegacyPort.csproj" --diagnostics "${rules[@]}" --severity info -v:m 2>&1 | tee "$logs/format.log"
+if grep -qE "Unable to fix|Failed to apply" "$logs/format.log"; then
+  echo "dotnet format could not apply a fix (above)" >&2
+  exit 1
+fi
 
 # Nothing fixable is left: a second real run must change no source. Diagnostics without a fix may be left: they are
 # listed here and below, and the outcome check says whether the port still works.

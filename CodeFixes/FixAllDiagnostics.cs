@@ -15,6 +15,14 @@ namespace IommuAnalyzers.CodeFixes
     {
         public static async Task<ImmutableArray<Diagnostic>> CollectAsync(FixAllContext context)
         {
+            // Only the request's own rules: a batch tool's diagnostic provider may hold every rule of the analyzer, and
+            // another rule's diagnostic can carry the same properties (a lock expression) and be "fixed" by mistake.
+            ImmutableArray<Diagnostic> all = await CollectAnyAsync(context).ConfigureAwait(false);
+            return all.RemoveAll(d => !context.DiagnosticIds.Contains(d.Id));
+        }
+
+        private static async Task<ImmutableArray<Diagnostic>> CollectAnyAsync(FixAllContext context)
+        {
             switch (context.Scope)
             {
                 case FixAllScope.Document:

@@ -15,6 +15,6 @@ namespace IommuAnalyzers.CodeFixes.Locking
 
         public override FixAllProvider GetFixAllProvider() => LockRequirementFixes.FixAll;
 
-        public override Task RegisterCodeFixesAsync(CodeFixContext context) => LockRequirementFixes.RegisterAsync(context);
+        public override Task RegisterCodeFixesAsync(CodeFixContext context) => LockRequirementFixes.RegisterAsync(context, FixableDiagnosticIds);
     }
 }

@@ -16,6 +16,6 @@ namespace IommuAnalyzers.CodeFixes.Locking
         public override FixAllProvider GetFixAllProvider() => LockRequirementFixes.FixAll;
 
         // The diagnostic carries only the [RequiresLock] argument, so the shared registration offers that action alone.
-        public override Task RegisterCodeFixesAsync(CodeFixContext context) => LockRequirementFixes.RegisterAsync(context);
+        public override Task RegisterCodeFixesAsync(CodeFixContext context) => LockRequirementFixes.RegisterAsync(context, FixableDiagnosticIds);
     }
 }

@@ -39,7 +39,8 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return;
             }
 
-            foreach (Diagnostic diagnostic in context.Diagnostics)
+            // Only this rule's diagnostics: a batch tool may hand over another rule's of the same analyzer.
+            foreach (Diagnostic diagnostic in context.Diagnostics.Where(d => FixableDiagnosticIds.Contains(d.Id)))
             {
                 // A batch tool (dotnet format) may ask for the action's equivalence key with a diagnostic whose span
                 // predates fixes it has already applied to the file. Offer the release then too: the single action
@@ -372,7 +373,9 @@ namespace IommuAnalyzers.CodeFixes.Locking
 
             public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
             {
-                string? key = fixAllContext.CodeActionEquivalenceKey;
+                // No key: dotnet format's request when its first diagnostic of the analyzer is another rule's; the
+                // release is what this fixer offers first.
+                string key = fixAllContext.CodeActionEquivalenceKey ?? ReleaseKey;
                 if (key != ReleaseKey && key != ScopedGuardKey)
                 {
                     return null;

@@ -24,7 +24,12 @@ namespace IommuAnalyzers.CodeFixes.Locking
         public const string WrapKey = "IommuLock.WrapInLock";
         public const string RequiresKey = "IommuLock.AddRequiresLock";
 
-        public static async Task RegisterAsync(CodeFixContext context)
+        /// <summary>
+        /// Registers the actions for the diagnostics of <paramref name="fixableIds"/> (the calling provider's rules).
+        /// Others are declined: <c>dotnet format</c> hands a provider whichever diagnostic of the analyzer it holds
+        /// first, and another rule's (an IOMMU0101 carries a lock expression too) must not get a wrap.
+        /// </summary>
+        public static async Task RegisterAsync(CodeFixContext context, ImmutableArray<string> fixableIds)
         {
             SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             if (root == null)
@@ -32,7 +37,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return;
             }
 
-            foreach (Diagnostic diagnostic in context.Diagnostics)
+            foreach (Diagnostic diagnostic in context.Diagnostics.Where(d => fixableIds.Contains(d.Id)))
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 CodeAction? wrap = null;
@@ -79,7 +84,18 @@ namespace IommuAnalyzers.CodeFixes.Locking
         /// The lock fix Fix All applies to a document (the wrap action's Fix All): each diagnostic gets the variant
         /// <see cref="LockFixPreference"/> chooses for it, [RequiresLock] first, then the wraps at their shifted places.
         /// </summary>
-        public static async Task<Document> FixPreferredAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        public static Task<Document> FixPreferredAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken) =>
+            FixPreferredAsync(document, diagnostics, requireWhereOnlyChoice: false, cancellationToken);
+
+        /// <summary>
+        /// The Fix All of a request without an equivalence key: each diagnostic gets the action offered first for it,
+        /// as when it is fixed alone. <c>dotnet format</c> asks this way when the first diagnostic it holds for the
+        /// analyzer belongs to another of its rules (IOMMU0109 before IOMMU0110), which this fixer offers nothing for.
+        /// </summary>
+        public static Task<Document> FixFirstOfferedAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken) =>
+            FixPreferredAsync(document, diagnostics, requireWhereOnlyChoice: true, cancellationToken);
+
+        private static async Task<Document> FixPreferredAsync(Document document, IEnumerable<Diagnostic> diagnostics, bool requireWhereOnlyChoice, CancellationToken cancellationToken)
         {
             SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             if (root == null)
@@ -95,7 +111,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 bool canWrap = LockText(diagnostic) != null && WrapTarget.Find(node) != null;
                 bool canRequire = RequiresArgument(diagnostic) != null && EnclosingMember(node) != null;
                 bool prefer = canRequire && (!canWrap || await LockFixPreference.PrefersRequiresLockAsync(document, EnclosingMember(node)!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false));
-                if (prefer && (canWrap || LockFixPreference.Mode(document, root.SyntaxTree) == LockFixMode.RequiresLock))
+                if (prefer && (canWrap || requireWhereOnlyChoice || LockFixPreference.Mode(document, root.SyntaxTree) == LockFixMode.RequiresLock))
                 {
                     requires.Add(diagnostic);
                 }
@@ -563,19 +579,19 @@ namespace IommuAnalyzers.CodeFixes.Locking
             {
                 ImmutableArray<Diagnostic> diagnostics = await FixAllDiagnostics.CollectAsync(fixAllContext).ConfigureAwait(false);
                 string? key = fixAllContext.CodeActionEquivalenceKey;
-                if (key != WrapKey && key != RequiresKey)
+                switch (key)
                 {
-                    return null;
+                    // The wrap action's Fix All (the one dotnet format applies when a wrap comes first) is the project's
+                    // lock fix: [RequiresLock] where iommu_analyzers.lock_fix and the inference say so, the wrap elsewhere.
+                    case WrapKey:
+                        return FixAllDiagnostics.PerDocument(fixAllContext.Solution, diagnostics, "Wrap every unlocked use in its lock ([RequiresLock] where the project's lock_fix says so)", key, FixPreferredAsync);
+                    case RequiresKey:
+                        return FixAllDiagnostics.PerDocument(fixAllContext.Solution, diagnostics, "Add [RequiresLock] to every method", key, AddRequiresLockAsync);
+                    case null:
+                        return FixAllDiagnostics.PerDocument(fixAllContext.Solution, diagnostics, "Fix every missing lock", WrapKey, FixFirstOfferedAsync);
+                    default:
+                        return null;
                 }
-
-                // The wrap action's Fix All (the one dotnet format applies when a wrap comes first) is the project's
-                // lock fix: [RequiresLock] where iommu_analyzers.lock_fix and the inference say so, the wrap elsewhere.
-                return FixAllDiagnostics.PerDocument(
-                    fixAllContext.Solution,
-                    diagnostics,
-                    key == WrapKey ? "Wrap every unlocked use in its lock ([RequiresLock] where the project's lock_fix says so)" : "Add [RequiresLock] to every method",
-                    key,
-                    key == WrapKey ? FixPreferredAsync : AddRequiresLockAsync);
             }
         }
     }

@@ -30,7 +30,8 @@ namespace IommuAnalyzers.CodeFixes.Locking
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
-            foreach (Diagnostic diagnostic in context.Diagnostics)
+            // Only this rule's diagnostics: a batch tool may hand over another rule's of the same analyzer.
+            foreach (Diagnostic diagnostic in context.Diagnostics.Where(d => FixableDiagnosticIds.Contains(d.Id)))
             {
                 if (await TargetAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is (ISymbol member, string argument))
                 {
@@ -82,7 +83,8 @@ namespace IommuAnalyzers.CodeFixes.Locking
 
             public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
             {
-                if (fixAllContext.CodeActionEquivalenceKey != AddGuardedByKey)
+                // No key: dotnet format's request when its first diagnostic of the analyzer is another rule's.
+                if (fixAllContext.CodeActionEquivalenceKey != AddGuardedByKey && fixAllContext.CodeActionEquivalenceKey != null)
                 {
                     return null;
                 }
