@@ -21,6 +21,8 @@ namespace IommuAnalyzers.Benchmarks
                        semantic diagnostics of one document of a large compilation, as an IDE asks for them
               runtime  [BenchmarkDotNet arguments, e.g. --filter *Uncontended*]
                        runtime micro-benchmarks: use/unuse pair and KMutex against a bare lock pair
+              phases   [--files 1000] [--corpus driver]
+                       where the lock engine's time goes: binding, pre-scan, control flow graphs, fixed point
               generate --out DIR [--files 250] [--corpus driver]
                        writes a corpus to disk (to build it with dotnet build -p:ReportAnalyzer=true)
             """;
@@ -46,6 +48,8 @@ namespace IommuAnalyzers.Benchmarks
                         return await Ide.IdeLatency.RunAsync(HarnessOptions.Parse(rest), Console.Out).ConfigureAwait(false);
                     case "runtime":
                         return RuntimeBench.RuntimeBenchmarks.Run(rest);
+                    case "phases":
+                        return EnginePhases.Run(HarnessOptions.Parse(rest), Console.Out);
                     case "generate":
                         return Generate(HarnessOptions.Parse(rest));
                     default:

@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using IommuAnalyzers.Benchmarks.Corpus;
+using IommuAnalyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace IommuAnalyzers.Benchmarks.Cost
+{
+    /// <summary>
+    /// Where the lock engine's time goes on a corpus, phase by phase, on one thread, outside the analyzer driver:
+    /// binding each body to its operation tree (the compiler's work, which the driver shares with every analyzer), the
+    /// pre-scan, building the <see cref="ControlFlowGraph"/>, and the engine's fixed point and replay over it. Emitting
+    /// the same compilation gives the scale. Each phase is the sum of its per-body stopwatch readings, in a second round
+    /// over a fresh compilation (the first warms the JIT up).
+    /// </summary>
+    internal static class EnginePhases
+    {
+        public static int Run(HarnessOptions options, TextWriter output)
+        {
+            foreach (CorpusKind kind in options.Corpora)
+            {
+                GeneratedCorpus corpus = CorpusGenerator.Generate(new CorpusSettings(kind, options.Files[0]) { Seed = options.Seed });
+                var trees = CorpusCompilation.Parse(corpus);
+                Timings timings = default;
+                for (int round = 0; round < 2; round++)
+                {
+                    timings = Measure(CorpusCompilation.Create(corpus, trees), CancellationToken.None);
+                }
+
+                double emit = EmitMilliseconds(CorpusCompilation.Create(corpus, trees));
+                output.WriteLine($"{kind} corpus, {corpus.Files.Count:N0} files: {timings.Bodies:N0} bodies, {timings.Flowed:N0} past the pre-scan, {timings.Blocks:N0} basic blocks");
+                output.WriteLine($"  emit (whole compile)      {emit,10:N1} ms");
+                output.WriteLine($"  bind bodies to operations {timings.Bind,10:N1} ms  (compiler work the driver shares)");
+                output.WriteLine($"  pre-scan                  {timings.PreScan,10:N1} ms  {Share(timings.PreScan, emit)}");
+                output.WriteLine($"  control flow graphs       {timings.Graph,10:N1} ms  {Share(timings.Graph, emit)}");
+                output.WriteLine($"  engine (fixed point)      {timings.Engine,10:N1} ms  {Share(timings.Engine, emit)}");
+            }
+
+            return 0;
+        }
+
+        private static string Share(double milliseconds, double emit) => (100 * milliseconds / emit).ToString("N1", System.Globalization.CultureInfo.InvariantCulture) + "% of emit";
+
+        private struct Timings
+        {
+            public int Bodies;
+            public int Flowed;
+            public int Blocks;
+            public double Bind;
+            public double PreScan;
+            public double Graph;
+            public double Engine;
+        }
+
+        private static Timings Measure(CSharpCompilation compilation, CancellationToken cancellationToken)
+        {
+            var timings = new Timings();
+            IommuSymbols? symbols = IommuSymbols.TryCreate(compilation);
+            LockFlowContext? flow = symbols != null && symbols.HasLockModel ? new LockFlowContext(symbols.LockModel, inferGuards: true) : null;
+            var clock = new Stopwatch();
+            foreach (SyntaxTree tree in compilation.SyntaxTrees)
+            {
+                SemanticModel model = compilation.GetSemanticModel(tree);
+                foreach (BaseMethodDeclarationSyntax declaration in tree.GetRoot(cancellationToken).DescendantNodes().OfType<BaseMethodDeclarationSyntax>())
+                {
+                    if (declaration.Body == null && declaration.ExpressionBody == null)
+                    {
+                        continue;
+                    }
+
+                    timings.Bodies++;
+                    clock.Restart();
+                    IOperation? root = model.GetOperation(declaration, cancellationToken);
+                    ISymbol? owner = model.GetDeclaredSymbol(declaration, cancellationToken);
+                    timings.Bind += clock.Elapsed.TotalMilliseconds;
+                    if (root == null || owner == null || flow == null)
+                    {
+                        continue;
+                    }
+
+                    clock.Restart();
+                    bool touches = flow.TouchesLocks(root, owner, new List<IOperation>());
+                    timings.PreScan += clock.Elapsed.TotalMilliseconds;
+                    if (!touches)
+                    {
+                        continue;
+                    }
+
+                    timings.Flowed++;
+                    clock.Restart();
+                    ControlFlowGraph? graph = root switch
+                    {
+                        IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                        IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                        _ => null,
+                    };
+                    timings.Graph += clock.Elapsed.TotalMilliseconds;
+                    if (graph == null)
+                    {
+                        continue;
+                    }
+
+                    timings.Blocks += graph.Blocks.Length;
+                    clock.Restart();
+                    LockFlowAnalysis.Analyze(graph, owner, flow, cancellationToken);
+                    timings.Engine += clock.Elapsed.TotalMilliseconds;
+                }
+            }
+
+            return timings;
+        }
+
+        private static double EmitMilliseconds(CSharpCompilation compilation)
+        {
+            Stopwatch clock = Stopwatch.StartNew();
+            using var stream = new MemoryStream();
+            compilation.Emit(stream);
+            return clock.Elapsed.TotalMilliseconds;
+        }
+    }
+}
