@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using IommuAnalyzers.Benchmarks.Corpus;
 using IommuAnalyzers.Flow;
+using IommuAnalyzers.Locking.Inference;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -42,6 +43,8 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 output.WriteLine($"  pre-scan                  {timings.PreScan,10:N1} ms  {Share(timings.PreScan, emit)}");
                 output.WriteLine($"  control flow graphs       {timings.Graph,10:N1} ms  {Share(timings.Graph, emit)}");
                 output.WriteLine($"  engine (fixed point)      {timings.Engine,10:N1} ms  {Share(timings.Engine, emit)}");
+                output.WriteLine($"  inference: collect sites  {timings.Collect,10:N1} ms  {Share(timings.Collect, emit)}  ({timings.Events:N0} engine events)");
+                output.WriteLine($"  inference: solve          {timings.Solve,10:N1} ms  {Share(timings.Solve, emit)}");
             }
 
             return 0;
@@ -58,6 +61,9 @@ namespace IommuAnalyzers.Benchmarks.Cost
             public double PreScan;
             public double Graph;
             public double Engine;
+            public double Collect;
+            public double Solve;
+            public long Events;
         }
 
         private static Timings Measure(CSharpCompilation compilation, CancellationToken cancellationToken)
@@ -65,6 +71,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
             var timings = new Timings();
             IommuSymbols? symbols = IommuSymbols.TryCreate(compilation);
             LockFlowContext? flow = symbols != null && symbols.HasLockModel ? new LockFlowContext(symbols.LockModel, inferGuards: true) : null;
+            GuardInference? inference = flow != null ? GuardInference.Create(flow) : null;
             var clock = new Stopwatch();
             foreach (SyntaxTree tree in compilation.SyntaxTrees)
             {
@@ -87,10 +94,14 @@ namespace IommuAnalyzers.Benchmarks.Cost
                     }
 
                     clock.Restart();
-                    bool touches = flow.TouchesLocks(root, owner, new List<IOperation>());
+                    var unguarded = new List<IOperation>();
+                    bool touches = flow.TouchesLocks(root, owner, unguarded);
                     timings.PreScan += clock.Elapsed.TotalMilliseconds;
                     if (!touches)
                     {
+                        clock.Restart();
+                        inference!.CollectUnlocked(owner, unguarded, model);
+                        timings.Collect += clock.Elapsed.TotalMilliseconds;
                         continue;
                     }
 
@@ -110,9 +121,20 @@ namespace IommuAnalyzers.Benchmarks.Cost
 
                     timings.Blocks += graph.Blocks.Length;
                     clock.Restart();
-                    LockFlowAnalysis.Analyze(graph, owner, flow, cancellationToken);
+                    LockFlowResult result = LockFlowAnalysis.Analyze(graph, owner, flow, cancellationToken);
                     timings.Engine += clock.Elapsed.TotalMilliseconds;
+                    timings.Events += result.Events.Length;
+                    clock.Restart();
+                    inference!.Collect(result, model);
+                    timings.Collect += clock.Elapsed.TotalMilliseconds;
                 }
+            }
+
+            if (inference != null)
+            {
+                clock.Restart();
+                inference.Solve(cancellationToken);
+                timings.Solve += clock.Elapsed.TotalMilliseconds;
             }
 
             return timings;

@@ -39,6 +39,9 @@ namespace IommuAnalyzers.Locking.Inference
             _flow = flow;
         }
 
+        /// <summary>A collector outside the analyzer driver (the benchmark's phase timing feeds it directly).</summary>
+        internal static GuardInference Create(LockFlowContext flow) => new GuardInference(flow);
+
         /// <summary>False when the compilation switches both IOMMU0109 and IOMMU0110 off: then nothing is gathered.</summary>
         public static bool IsEnabled(Compilation compilation) =>
             !IsSuppressed(compilation, RuleIdentifiers.MemberLockedInconsistently) || !IsSuppressed(compilation, RuleIdentifiers.HelperReliesOnCallersLock);
@@ -46,7 +49,7 @@ namespace IommuAnalyzers.Locking.Inference
         /// <summary>Registers the call-site action and the compilation-end step that reports both rules.</summary>
         public static GuardInference Start(CompilationStartAnalysisContext context, LockFlowContext flow)
         {
-            var inference = new GuardInference(flow);
+            GuardInference inference = Create(flow);
             context.RegisterOperationAction(inference.CollectCallSite, OperationKind.Invocation, OperationKind.MethodReference);
             context.RegisterCompilationEndAction(end =>
             {
@@ -123,7 +126,7 @@ namespace IommuAnalyzers.Locking.Inference
             _callSites.GetOrAdd(helper, _ => new ConcurrentQueue<Location>()).Enqueue(context.Operation.Syntax.GetLocation());
         }
 
-        private GuardInferenceResult Solve(CancellationToken cancellationToken)
+        internal GuardInferenceResult Solve(CancellationToken cancellationToken)
         {
             var callers = new CallerLocks(_flow, _callSites, _heldCalls, _acquired);
             var inconsistent = new List<InconsistentMember>();
