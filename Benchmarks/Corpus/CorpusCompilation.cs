@@ -40,7 +40,7 @@ namespace IommuAnalyzers.Benchmarks.Corpus
         /// </summary>
         public static CSharpCompilation Create(GeneratedCorpus corpus, ImmutableArray<SyntaxTree> trees, IEnumerable<KeyValuePair<string, ReportDiagnostic>>? specificOptions = null)
         {
-            ImmutableArray<MetadataReference> references = corpus.Settings.Kind == CorpusKind.Driver
+            ImmutableArray<MetadataReference> references = corpus.Settings.Kind != CorpusKind.Plain
                 ? FrameworkReferences.Add(RuntimeReference)
                 : FrameworkReferences;
             var options = new CSharpCompilationOptions(

@@ -68,6 +68,11 @@ namespace IommuAnalyzers.Benchmarks.Corpus
 
         public static GeneratedCorpus Generate(CorpusSettings settings)
         {
+            if (settings.Kind == CorpusKind.Locks)
+            {
+                return LockStatementCorpus.Generate(settings);
+            }
+
             var random = new Random(settings.Seed);
             var files = new List<CorpusFile>(settings.Files + 1);
             var bugs = new List<PlantedBug>();

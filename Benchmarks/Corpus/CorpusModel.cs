@@ -10,6 +10,12 @@ namespace IommuAnalyzers.Benchmarks.Corpus
 
         /// <summary>The same shapes and size with look-alike types of their own: nothing of the runtime is referenced.</summary>
         Plain,
+
+        /// <summary>
+        /// Ordinary code that references the runtime: many <c>lock</c> statements, few <c>[GuardedBy]</c> members, no
+        /// bugs (<see cref="LockStatementCorpus"/>).
+        /// </summary>
+        Locks,
     }
 
     /// <summary>What to generate. Equal settings give byte-identical corpora.</summary>
