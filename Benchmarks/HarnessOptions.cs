@@ -28,6 +28,9 @@ namespace IommuAnalyzers.Benchmarks
         /// <summary>Also measure the IOMMU analyzers with IOMMU0109 and IOMMU0110 off, to read the guard inference's own cost.</summary>
         public bool Inference { get; private set; }
 
+        /// <summary>Also measure SonarAnalyzer.CSharp's S2222 alone and count its finds among the Monitor-written leaks.</summary>
+        public bool Sonar { get; private set; }
+
         public string? JsonPath { get; private set; }
 
         /// <summary>Corpus sizes at which the peers are measured too (all sizes when not given): they dominate the run time.</summary>
@@ -77,6 +80,9 @@ namespace IommuAnalyzers.Benchmarks
                         break;
                     case "--inference":
                         options.Inference = true;
+                        break;
+                    case "--sonar":
+                        options.Sonar = true;
                         break;
                     case "--floor":
                         options.Floor = true;

@@ -13,10 +13,12 @@ namespace IommuAnalyzers.Benchmarks
             IommuAnalyzers benchmarks (run with -c Release; see BENCHMARKS.md)
 
               cost     [--files 250,1000,4000] [--reps 3] [--corpus driver,plain] [--no-peers | --peer-files 250,1000]
-                       [--json FILE] [--smoke] [--floor] [--lock-order] [--inference]
+                       [--json FILE] [--smoke] [--floor] [--lock-order] [--inference] [--sonar]
                        compile time vs analyzer time (IommuAnalyzers, CA2000 alone, VS threading) per corpus and size
                        (--lock-order adds the IOMMU analyzers with IOMMU0108 off, for the rule's own cost;
-                        --inference adds them with IOMMU0109/IOMMU0110 off, for the guard inference's own cost)
+                        --inference adds them with IOMMU0109/IOMMU0110 off, for the guard inference's own cost;
+                        --sonar adds SonarAnalyzer.CSharp's S2222 alone, even with --no-peers, and on the driver corpus
+                        counts its finds and ours among the IOMMU0101 leaks written with Monitor.Enter/Exit)
               ide      [--files 1000] [--lines 300] [--reps 15] [--smoke]
                        semantic diagnostics of one document of a large compilation, as an IDE asks for them
               runtime  [BenchmarkDotNet arguments, e.g. --filter *Uncontended*]

@@ -10,6 +10,8 @@ namespace IommuAnalyzers.Benchmarks
 
         public static string VsThreadingVersion => Metadata("VsThreadingAnalyzersVersion");
 
+        public static string SonarAnalyzerVersion => Metadata("SonarAnalyzerVersion");
+
         public static string RoslynVersion => Metadata("RoslynVersion");
 
         public static string Metadata(string key) =>

@@ -88,6 +88,33 @@ namespace IommuAnalyzers.Tests.Benchmarks
         }
 
         [Fact]
+        public async Task DriverCorpus_EverySecondLockHeldAtExitBug_IsWrittenWithMonitor_AndReportedInsideItsMember()
+        {
+            GeneratedCorpus corpus = CorpusGenerator.Generate(CorpusSettings.Smoke(CorpusKind.Driver));
+            PlantedBug[] leaks = corpus.Bugs.Where(b => b.RuleId == RuleIdentifiers.LockHeldAtExit).ToArray();
+            IReadOnlyList<PlantedBug> monitor = PlantedSites.MonitorWritten(corpus);
+
+            // The second, fourth, ... by a counter: half of them, rounded down, and never the first.
+            Assert.True(leaks.Length >= 2, "too few IOMMU0101 bugs planted to check the share: " + leaks.Length);
+            Assert.Equal(leaks.Length / 2, monitor.Count);
+            Assert.False(leaks[0].WithMonitor);
+            Assert.True(leaks[1].WithMonitor);
+            Assert.All(monitor, b => Assert.Contains("Monitor.Enter(_lock);", corpus.Files.Single(f => f.Path == b.FilePath).Text, StringComparison.Ordinal));
+
+            ImmutableArray<DiagnosticAnalyzer> analyzers = IommuAnalyzerCatalog.CreateAll();
+            CSharpCompilation compilation = CorpusCompilation.Create(corpus, CorpusCompilation.Parse(corpus), IommuAnalyzerCatalog.EnableAll(analyzers));
+            (ImmutableArray<Diagnostic> diagnostics, string[] exceptions) = await AnalyzeAsync(compilation, analyzers);
+            Assert.Empty(exceptions);
+
+            // Each Monitor-written leak has its IOMMU0101 inside its own member, and nothing else reports there.
+            var sites = new PlantedSites(monitor);
+            Diagnostic[] inside = diagnostics.Where(d => sites.Find(d) != null).ToArray();
+            Assert.All(inside, d => Assert.Equal(RuleIdentifiers.LockHeldAtExit, d.Id));
+            Assert.Equal(monitor.Count, PlantedSites.Match(monitor, inside).Found);
+            Assert.Equal(monitor.Count, inside.Length);
+        }
+
+        [Fact]
         public async Task PlainCorpus_ReferencesNothingOfTheRuntime_AndGetsNoIommuDiagnostic()
         {
             GeneratedCorpus corpus = CorpusGenerator.Generate(CorpusSettings.Smoke(CorpusKind.Plain));

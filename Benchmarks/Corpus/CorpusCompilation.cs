@@ -37,8 +37,13 @@ namespace IommuAnalyzers.Benchmarks.Corpus
 
         /// <summary>
         /// A fresh compilation over already-parsed trees: nothing bound yet. The plain corpus gets no runtime reference.
+        /// <paramref name="treeOptions"/> stands where a build puts what it read from .editorconfig files.
         /// </summary>
-        public static CSharpCompilation Create(GeneratedCorpus corpus, ImmutableArray<SyntaxTree> trees, IEnumerable<KeyValuePair<string, ReportDiagnostic>>? specificOptions = null)
+        public static CSharpCompilation Create(
+            GeneratedCorpus corpus,
+            ImmutableArray<SyntaxTree> trees,
+            IEnumerable<KeyValuePair<string, ReportDiagnostic>>? specificOptions = null,
+            SyntaxTreeOptionsProvider? treeOptions = null)
         {
             ImmutableArray<MetadataReference> references = corpus.Settings.Kind != CorpusKind.Plain
                 ? FrameworkReferences.Add(RuntimeReference)
@@ -52,6 +57,11 @@ namespace IommuAnalyzers.Benchmarks.Corpus
             if (specificOptions != null)
             {
                 options = options.WithSpecificDiagnosticOptions(specificOptions);
+            }
+
+            if (treeOptions != null)
+            {
+                options = options.WithSyntaxTreeOptionsProvider(treeOptions);
             }
 
             return CSharpCompilation.Create("Corpus" + corpus.Settings.Kind, trees, references, options);

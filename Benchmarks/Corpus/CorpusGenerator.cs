@@ -322,6 +322,12 @@ namespace IommuAnalyzers.Benchmarks.Corpus
             public int NextMemberRule { get; set; }
 
             public int NextDriverRule { get; set; }
+
+            /// <summary>
+            /// IOMMU0101 bugs planted so far: every second one is written with <c>Monitor.Enter</c>/<c>Exit</c>. A counter,
+            /// not a draw from the seeded stream, so every other member of the corpus stays as it was.
+            /// </summary>
+            public int LockHeldAtExitPlanted { get; set; }
         }
 
         /// <summary>How a driver takes DMA ownership (and so which calls its Probe and Remove make).</summary>
@@ -497,9 +503,9 @@ namespace IommuAnalyzers.Benchmarks.Corpus
             // An attribute line in the driver corpus; nothing in the plain one.
             private string A(string attribute) => _plain ? string.Empty : "[" + attribute + "]\n";
 
-            private void Plant(string rule, string member, int diagnostics)
+            private void Plant(string rule, string member, int diagnostics, bool withMonitor = false)
             {
-                _bugs.Add(new PlantedBug(rule, _path, member, diagnostics));
+                _bugs.Add(new PlantedBug(rule, _path, member, diagnostics) { WithMonitor = withMonitor });
             }
 
             private string Assemble(bool suppress)
@@ -1370,6 +1376,29 @@ namespace IommuAnalyzers.Benchmarks.Corpus
 
                         break;
                     case RuleIdentifiers.LockHeldAtExit:
+                        if (_rotation.LockHeldAtExitPlanted++ % 2 == 1)
+                        {
+                            // The same leak on the driver's object lock: a shape that lock-release checkers built on
+                            // Monitor (not on the runtime's KMutex) can see too.
+                            _driver.Add(new Member($$"""
+                                public int {{n}}(int status)
+                                {
+                                    Monitor.Enter(_lock);
+                                    if (_state == 0)
+                                    {
+                                        return -{{Errno}}.ENODEV;
+                                    }
+
+                                    _events.Add(status);
+                                    _irqs++;
+                                    Monitor.Exit(_lock);
+                                    return 0;
+                                }
+                                """, 1));
+                            Plant(rule, n, 1, withMonitor: true);
+                            return;
+                        }
+
                         _hw.Add(new Member($$"""
                             {{A("MustCheck")}}public static int {{n}}({{_p}}Ring ring, int cmd)
                             {

@@ -77,7 +77,10 @@ namespace IommuAnalyzers.Benchmarks.Corpus
 
         public int Diagnostics { get; }
 
-        public override string ToString() => RuleId + " x" + Diagnostics + " in " + FilePath + " (" + Member + ")";
+        /// <summary>An IOMMU0101 bug written with <c>Monitor.Enter</c>/<c>Exit</c> on an object lock (not with a KMutex).</summary>
+        public bool WithMonitor { get; init; }
+
+        public override string ToString() => RuleId + " x" + Diagnostics + " in " + FilePath + " (" + Member + (WithMonitor ? ", Monitor" : "") + ")";
     }
 
     /// <summary>One generated source file.</summary>

@@ -14,12 +14,13 @@ namespace IommuAnalyzers.Benchmarks.Cost
     /// <summary>A set of analyzers measured together, with the diagnostic options it needs (a rule enabled alone).</summary>
     internal sealed class AnalyzerSet
     {
-        public AnalyzerSet(string name, ImmutableArray<DiagnosticAnalyzer> analyzers, IEnumerable<KeyValuePair<string, ReportDiagnostic>> options, string source)
+        public AnalyzerSet(string name, ImmutableArray<DiagnosticAnalyzer> analyzers, IEnumerable<KeyValuePair<string, ReportDiagnostic>> options, string source, SyntaxTreeOptionsProvider? treeOptions = null)
         {
             Name = name;
             Analyzers = analyzers;
             Options = options.ToImmutableArray();
             Source = source;
+            TreeOptions = treeOptions;
         }
 
         public string Name { get; }
@@ -31,15 +32,28 @@ namespace IommuAnalyzers.Benchmarks.Cost
         /// <summary>Where the analyzers came from (assembly and version), for the report.</summary>
         public string Source { get; }
 
+        /// <summary>Per-tree options for the set's compilation, for analyzers that need them (null: none, as before).</summary>
+        public SyntaxTreeOptionsProvider? TreeOptions { get; }
+
         public const string Iommu = "IommuAnalyzers";
         public const string Ca2000 = "CA2000";
         public const string VsThreading = "VSTHRD";
         public const string Floor = "NoOpOperation";
         public const string IommuWithoutLockOrder = "IommuAnalyzers-no0108";
         public const string IommuWithoutInference = "IommuAnalyzers-no0109-0110";
+        public const string S2222 = "S2222";
 
         /// <summary>The IOMMU sets, whose diagnostics are the IOMMU ones.</summary>
         public bool IsIommu => Name == Iommu || Name == IommuWithoutLockOrder || Name == IommuWithoutInference;
+
+        /// <summary>The IDs the set's own diagnostics start with (compiler diagnostics are not counted).</summary>
+        public string DiagnosticPrefix => IsIommu ? "IOMMU" : Name switch
+        {
+            Ca2000 => "CA2000",
+            Floor => "BENCH",
+            S2222 => "S2222",
+            _ => "VSTHRD",
+        };
 
         public static AnalyzerSet IommuAnalyzers()
         {
@@ -122,6 +136,44 @@ namespace IommuAnalyzers.Benchmarks.Cost
             return new AnalyzerSet(VsThreading, all, Array.Empty<KeyValuePair<string, ReportDiagnostic>>(), "Microsoft.VisualStudio.Threading.Analyzers " + ThisAssembly.VsThreadingVersion + " (" + all.Length + " analyzers)");
         }
 
+        /// <summary>
+        /// SonarAnalyzer.CSharp's "locks released on all paths" alone: the analyzer type(s) that report S2222 (its
+        /// symbolic-execution runner, which carries 14 other rules), with S2222 on and every other rule they support
+        /// suppressed, so the runner executes the S2222 check only.
+        /// </summary>
+        /// <remarks>
+        /// S2222 needs no SonarLint.xml or other additional file: its rule has no parameters, and without Sonar's project
+        /// configuration the analyzers run as they do in an IDE. What it does need is the per-tree options a build always
+        /// gives a compilation (read from .editorconfig files): Sonar asks them for each rule's severity and throws a
+        /// NullReferenceException on a compilation made by hand, which has none. <see cref="NoEditorConfig"/> gives it
+        /// the answer of a build whose .editorconfig sets nothing.
+        /// </remarks>
+        public static AnalyzerSet? S2222Alone(TextWriter log)
+        {
+            string? folder = PackageFolder("SonarAnalyzerPackage", "sonaranalyzer.csharp", ThisAssembly.SonarAnalyzerVersion);
+            if (folder == null)
+            {
+                log.WriteLine("S2222: package folder not found; skipped.");
+                return null;
+            }
+
+            string dir = Path.Combine(folder, "analyzers");
+            ImmutableArray<DiagnosticAnalyzer> s2222 = Load(dir, log).Where(a => Supports(a, S2222)).ToImmutableArray();
+            if (s2222.IsEmpty)
+            {
+                log.WriteLine("S2222: no analyzer reports S2222 in " + dir + "; skipped.");
+                return null;
+            }
+
+            var options = new Dictionary<string, ReportDiagnostic>(StringComparer.Ordinal);
+            foreach (DiagnosticDescriptor descriptor in s2222.SelectMany(a => a.SupportedDiagnostics))
+            {
+                options[descriptor.Id] = descriptor.Id == S2222 ? ReportDiagnostic.Warn : ReportDiagnostic.Suppress;
+            }
+
+            return new AnalyzerSet(S2222, s2222, options, "SonarAnalyzer.CSharp " + ThisAssembly.SonarAnalyzerVersion + " (" + string.Join(", ", s2222.Select(a => a.GetType().Name)) + ", S2222 only)", new NoEditorConfig());
+        }
+
         private static bool Supports(DiagnosticAnalyzer analyzer, string id)
         {
             try
@@ -171,6 +223,24 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
             string fallback = Path.Combine(packages, id, version);
             return Directory.Exists(fallback) ? fallback : null;
+        }
+
+        /// <summary>Per-tree options of a build whose .editorconfig files set nothing: no severity, nothing marked generated.</summary>
+        private sealed class NoEditorConfig : SyntaxTreeOptionsProvider
+        {
+            public override GeneratedKind IsGenerated(SyntaxTree tree, System.Threading.CancellationToken cancellationToken) => GeneratedKind.Unknown;
+
+            public override bool TryGetDiagnosticValue(SyntaxTree tree, string diagnosticId, System.Threading.CancellationToken cancellationToken, out ReportDiagnostic severity)
+            {
+                severity = ReportDiagnostic.Default;
+                return false;
+            }
+
+            public override bool TryGetGlobalDiagnosticValue(string diagnosticId, System.Threading.CancellationToken cancellationToken, out ReportDiagnostic severity)
+            {
+                severity = ReportDiagnostic.Default;
+                return false;
+            }
         }
 
         /// <summary>

@@ -58,6 +58,28 @@ namespace IommuAnalyzers.Benchmarks.Cost
         public IReadOnlyDictionary<string, int> Planted { get; init; } = new Dictionary<string, int>();
 
         public List<SetCost> Sets { get; } = new List<SetCost>();
+
+        /// <summary>Driver corpus with <c>--sonar</c>: the Monitor-written IOMMU0101 leaks and who found them.</summary>
+        public MonitorLeakFinds? MonitorLeaks { get; set; }
+    }
+
+    /// <summary>
+    /// The planted IOMMU0101 leaks written with Monitor.Enter/Exit (the ones S2222 can see), how many of them each side
+    /// reports inside the leaking member, and where else S2222 reported (from the first repetition).
+    /// </summary>
+    internal sealed class MonitorLeakFinds
+    {
+        public int Planted { get; init; }
+
+        public int IommuFound { get; init; }
+
+        public int S2222Found { get; init; }
+
+        /// <summary>Every S2222 diagnostic on the corpus.</summary>
+        public int S2222Diagnostics { get; init; }
+
+        /// <summary>S2222 diagnostics outside every Monitor-written leak: false positives, the rest of the corpus being correct.</summary>
+        public int S2222Outside { get; init; }
     }
 
     /// <summary>
@@ -78,6 +100,15 @@ namespace IommuAnalyzers.Benchmarks.Cost
             if (options.Inference)
             {
                 sets.Add(AnalyzerSet.IommuAnalyzersWithoutInference());
+            }
+
+            if (options.Sonar)
+            {
+                AnalyzerSet? s2222 = AnalyzerSet.S2222Alone(log);
+                if (s2222 != null)
+                {
+                    sets.Add(s2222);
+                }
             }
 
             if (options.Peers)
@@ -114,7 +145,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 Measure.Compile(CorpusCompilation.Create(warm, warmTrees));
                 foreach (AnalyzerSet set in sets)
                 {
-                    await Measure.AnalyzeAsync(CorpusCompilation.Create(warm, warmTrees, set.Options), set.Analyzers).ConfigureAwait(false);
+                    await Measure.AnalyzeAsync(CorpusCompilation.Create(warm, warmTrees, set.Options, set.TreeOptions), set.Analyzers).ConfigureAwait(false);
                 }
             }
 
@@ -143,6 +174,13 @@ namespace IommuAnalyzers.Benchmarks.Cost
             output.WriteLine();
             output.Write(Report.Targets(results));
             output.WriteLine();
+            string leaks = Report.MonitorLeaks(results);
+            if (leaks.Length > 0)
+            {
+                output.Write(leaks);
+                output.WriteLine();
+            }
+
             string json = JsonSerializer.Serialize(new
             {
                 kind = "iommu-analyzers-cost",
@@ -192,6 +230,8 @@ namespace IommuAnalyzers.Benchmarks.Cost
             var compileSamples = new List<double>();
             var compileCpuSamples = new List<double>();
             var runs = sets.ToDictionary(s => s.Name, _ => new List<(AnalyzerRun Run, double Compile, double CompileCpu)>());
+            bool countLeaks = kind == CorpusKind.Driver && sets.Any(s => s.Name == AnalyzerSet.S2222);
+            string[]? keepIds = countLeaks ? new[] { RuleIdentifiers.LockHeldAtExit, AnalyzerSet.S2222 } : null;
             for (int rep = 0; rep < options.Reps; rep++)
             {
                 Measure.Quiesce();
@@ -220,7 +260,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 {
                     AnalyzerSet set = sets[(i + rep) % sets.Count];
                     Measure.Quiesce();
-                    AnalyzerRun run = await Measure.AnalyzeAsync(CorpusCompilation.Create(corpus, trees, set.Options), set.Analyzers).ConfigureAwait(false);
+                    AnalyzerRun run = await Measure.AnalyzeAsync(CorpusCompilation.Create(corpus, trees, set.Options, set.TreeOptions), set.Analyzers, rep == 0 ? keepIds : null).ConfigureAwait(false);
                     runs[set.Name].Add((run, compileMs, compileCpuMs));
                     log.Write($", {set.Name} {run.AnalyzerMs:F0} ms (wall {run.WallMs:F0}, cpu {run.CpuMs:F0})");
                     foreach (string exception in run.Exceptions.Take(3))
@@ -260,13 +300,45 @@ namespace IommuAnalyzers.Benchmarks.Cost
                     CpuOverCompile = Measure.Median(samples.Select(s => s.Run.CpuMs / s.CompileCpu)),
                     PerAnalyzerMs = samples[0].Run.PerAnalyzerMs.Keys.ToDictionary(k => k, k => Measure.Median(samples.Select(s => s.Run.PerAnalyzerMs[k]))),
                     Diagnostics = samples[0].Run.DiagnosticsById
-                        .Where(d => d.Key.StartsWith(set.IsIommu ? "IOMMU" : set.Name == AnalyzerSet.Ca2000 ? "CA2000" : set.Name == AnalyzerSet.Floor ? "BENCH" : "VSTHRD", StringComparison.Ordinal))
+                        .Where(d => d.Key.StartsWith(set.DiagnosticPrefix, StringComparison.Ordinal))
                         .ToDictionary(d => d.Key, d => d.Value),
                     Exceptions = samples.Sum(s => s.Run.Exceptions.Count),
                 });
             }
 
+            if (countLeaks)
+            {
+                cost.MonitorLeaks = CountMonitorLeaks(corpus, runs[AnalyzerSet.Iommu][0].Run, runs[AnalyzerSet.S2222][0].Run, log);
+            }
+
             return cost;
+        }
+
+        private static MonitorLeakFinds CountMonitorLeaks(GeneratedCorpus corpus, AnalyzerRun iommu, AnalyzerRun sonar, TextWriter log)
+        {
+            IReadOnlyList<PlantedBug> leaks = PlantedSites.MonitorWritten(corpus);
+            Diagnostic[] s2222 = sonar.Kept.Where(d => d.Id == AnalyzerSet.S2222).ToArray();
+            (int iommuFound, _) = PlantedSites.Match(leaks, iommu.Kept.Where(d => d.Id == RuleIdentifiers.LockHeldAtExit));
+            (int sonarFound, int outside) = PlantedSites.Match(leaks, s2222);
+
+            // Name the false positives, so that a reader can look at them.
+            var inLeaks = new PlantedSites(leaks);
+            var anyBug = new PlantedSites(corpus.Bugs);
+            foreach (Diagnostic d in s2222.Where(d => inLeaks.Find(d) == null).Take(10))
+            {
+                FileLinePositionSpan span = d.Location.GetLineSpan();
+                string where = anyBug.Find(d) is { } other ? " (inside planted " + other + ")" : string.Empty;
+                log.WriteLine($"  S2222 outside the Monitor-written leaks: {span.Path}:{span.StartLinePosition.Line + 1} {PlantedSites.PlaceOf(d)?.Member}{where}");
+            }
+
+            return new MonitorLeakFinds
+            {
+                Planted = leaks.Count,
+                IommuFound = iommuFound,
+                S2222Found = sonarFound,
+                S2222Diagnostics = s2222.Length,
+                S2222Outside = outside,
+            };
         }
     }
 }

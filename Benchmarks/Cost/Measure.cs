@@ -28,6 +28,9 @@ namespace IommuAnalyzers.Benchmarks.Cost
         public IReadOnlyDictionary<string, int> DiagnosticsById { get; init; } = new Dictionary<string, int>();
 
         public IReadOnlyList<string> Exceptions { get; init; } = Array.Empty<string>();
+
+        /// <summary>The diagnostics of the IDs the caller asked to keep, to place them against the planted bugs.</summary>
+        public IReadOnlyList<Diagnostic> Kept { get; init; } = Array.Empty<Diagnostic>();
     }
 
     internal static class Measure
@@ -62,7 +65,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
         }
 
         /// <summary>Compiler and analyzer diagnostics together, as a build computes them, with per-analyzer telemetry.</summary>
-        public static async Task<AnalyzerRun> AnalyzeAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, CancellationToken cancellationToken = default)
+        public static async Task<AnalyzerRun> AnalyzeAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, IReadOnlyCollection<string>? keepIds = null, CancellationToken cancellationToken = default)
         {
             var exceptions = new ConcurrentQueue<string>();
             var options = new CompilationWithAnalyzersOptions(
@@ -99,6 +102,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 PerAnalyzerMs = perAnalyzer,
                 DiagnosticsById = CountById(diagnostics.Where(d => d.Severity != DiagnosticSeverity.Hidden || d.Id.StartsWith("IOMMU", StringComparison.Ordinal))),
                 Exceptions = exceptions.ToArray(),
+                Kept = keepIds == null ? Array.Empty<Diagnostic>() : diagnostics.Where(d => keepIds.Contains(d.Id)).ToArray(),
             };
         }
 

@@ -136,6 +136,28 @@ namespace IommuAnalyzers.Benchmarks.Cost
             return sb.ToString();
         }
 
+        /// <summary>The Monitor-written IOMMU0101 leaks and who found them (driver corpus, <c>--sonar</c>).</summary>
+        public static string MonitorLeaks(IReadOnlyList<CorpusCost> results)
+        {
+            List<CorpusCost> counted = results.Where(r => r.MonitorLeaks != null).ToList();
+            if (counted.Count == 0)
+            {
+                return string.Empty;
+            }
+
+            var sb = new StringBuilder();
+            sb.Append("IOMMU0101 leaks written with Monitor.Enter/Exit (found = a diagnostic of the rule inside the leaking member; first repetition):\n\n");
+            sb.Append("| corpus | files | Monitor-written IOMMU0101 planted | IOMMU0101 found | S2222 found | S2222 diagnostics | S2222 outside the planted leaks |\n");
+            sb.Append("|---|---:|---:|---:|---:|---:|---:|\n");
+            foreach (CorpusCost r in counted)
+            {
+                MonitorLeakFinds m = r.MonitorLeaks!;
+                sb.Append(Inv, $"| {r.Corpus} | {r.Files:N0} | {m.Planted} | {m.IommuFound} | {m.S2222Found} | {m.S2222Diagnostics} | {m.S2222Outside} |\n");
+            }
+
+            return sb.ToString();
+        }
+
         public static string Percent(double ratio) => double.IsNaN(ratio) ? "-" : (ratio * 100).ToString(ratio < 0.01 ? "F3" : "F1", Inv) + "%";
 
         public static string Verdict(bool met, double overBy) =>
