@@ -102,6 +102,45 @@ namespace IommuAnalyzers.Tests.Locking
     }");
 
         [Fact]
+        public Task Wrap_ExpressionBodiedProperty_BecomesAGetterThatTakesTheLock() => Wrap(
+            @"    int Head => {|IOMMU0100:_count|};",
+            @"    int Head
+    {
+        get
+        {
+            using (_mutex.Guard())
+            {
+                return _count;
+            }
+        }
+    }");
+
+        [Fact]
+        public Task Wrap_ExpressionBodiedAccessors_BecomeBlocks() => Wrap(
+            @"    int Tail
+    {
+        get => {|IOMMU0100:_count|};
+        set => {|IOMMU0100:_count|} = value;
+    }",
+            @"    int Tail
+    {
+        get
+        {
+            using (_mutex.Guard())
+            {
+                return _count;
+            }
+        }
+        set
+        {
+            using (_mutex.Guard())
+            {
+                _count = value;
+            }
+        }
+    }");
+
+        [Fact]
         public Task Wrap_StaticLock() => Wrap(
             @"    void F()
     {

@@ -103,10 +103,27 @@ namespace IommuAnalyzers.Tests.Reliability
                 .ToList();
         }
 
-        /// <summary>Analyzers.Tests/Reliability/Inputs/*.cs, each file its own project.</summary>
+        /// <summary>
+        /// Analyzers.Tests/Reliability/Inputs/*.cs, each file its own project; the fix scenarios apart (they are inputs of
+        /// the fix-correctness oracle, which keeps its own list of the fixes still wrong on them).
+        /// </summary>
         public static IEnumerable<CorpusProject> ReliabilityInputs()
         {
             string root = RepositoryPaths.InRepo("Analyzers.Tests", "Reliability", "Inputs");
+            string scenarios = Path.Combine(root, FixScenarioFolder) + Path.DirectorySeparatorChar;
+            return SourceFiles(root)
+                .Where(f => !f.StartsWith(scenarios, StringComparison.Ordinal))
+                .OrderBy(f => f, StringComparer.Ordinal)
+                .Select(f => new CorpusProject(Relative(f), CorpusKind.ReliabilityInput, Read(new[] { f })))
+                .ToList();
+        }
+
+        public const string FixScenarioFolder = "FixScenarios";
+
+        /// <summary>Analyzers.Tests/Reliability/Inputs/FixScenarios/*.cs, each file its own project with a <c>Scenario.Run()</c>.</summary>
+        public static IEnumerable<CorpusProject> FixScenarios()
+        {
+            string root = RepositoryPaths.InRepo("Analyzers.Tests", "Reliability", "Inputs", FixScenarioFolder);
             return SourceFiles(root)
                 .OrderBy(f => f, StringComparer.Ordinal)
                 .Select(f => new CorpusProject(Relative(f), CorpusKind.ReliabilityInput, Read(new[] { f })))

@@ -25,12 +25,12 @@ namespace IommuAnalyzers.Tests.Reliability
             _output = output;
         }
 
-        private static string ScenarioFolder => RepositoryPaths.InRepo("Analyzers.Tests", "Reliability", "Inputs", "FixScenarios");
+        private static string ScenarioFolder => RepositoryPaths.InRepo("Analyzers.Tests", "Reliability", "Inputs", CorpusSources.FixScenarioFolder);
 
         [Fact]
         public async Task EveryFixOnTheScenarios_PassesTheOracle_OrIsListedAsKnownWrong()
         {
-            List<CorpusProject> scenarios = CorpusSources.ReliabilityInputs().Where(p => p.Name.Contains("/FixScenarios/", StringComparison.Ordinal)).ToList();
+            List<CorpusProject> scenarios = CorpusSources.FixScenarios().ToList();
             Assert.NotEmpty(scenarios);
             var outcome = new FixScenarioOracle.Outcome();
             foreach (CorpusProject scenario in scenarios)

@@ -42,7 +42,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 CodeAction? wrap = null;
                 CodeAction? requires = null;
-                if (LockText(diagnostic) is string lockText && WrapTarget.Find(node) is WrapTarget target)
+                if (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) is WrapTarget target)
                 {
                     wrap = CodeAction.Create(
                         "Wrap in " + (IsKMutex(diagnostic) ? "using (" + lockText + ".Guard())" : "lock (" + lockText + ")"),
@@ -50,7 +50,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                         WrapKey);
                 }
 
-                if (RequiresArgument(diagnostic) is string argument && EnclosingMember(node) is SyntaxNode member)
+                if (RequiresArgument(diagnostic) is string argument && await RequiresTargetAsync(context.Document, node, context.CancellationToken).ConfigureAwait(false) is SyntaxNode member)
                 {
                     requires = CodeAction.Create(
                         "Add [RequiresLock(\"" + argument + "\")] to the method",
@@ -108,9 +108,10 @@ namespace IommuAnalyzers.CodeFixes.Locking
             foreach (Diagnostic diagnostic in diagnostics)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                bool canWrap = LockText(diagnostic) != null && WrapTarget.Find(node) != null;
-                bool canRequire = RequiresArgument(diagnostic) != null && EnclosingMember(node) != null;
-                bool prefer = canRequire && (!canWrap || await LockFixPreference.PrefersRequiresLockAsync(document, EnclosingMember(node)!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false));
+                bool canWrap = LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) != null;
+                SyntaxNode? member = RequiresArgument(diagnostic) != null ? await RequiresTargetAsync(document, node, cancellationToken).ConfigureAwait(false) : null;
+                bool canRequire = member != null;
+                bool prefer = canRequire && (!canWrap || await LockFixPreference.PrefersRequiresLockAsync(document, member!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false));
                 if (prefer && (canWrap || requireWhereOnlyChoice || LockFixPreference.Mode(document, root.SyntaxTree) == LockFixMode.RequiresLock))
                 {
                     requires.Add(diagnostic);
@@ -176,7 +177,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
             foreach (Diagnostic diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (!(LockText(diagnostic) is string lockText) || !(WrapTarget.Find(node) is WrapTarget target))
+                if (!(LockText(diagnostic) is string lockText) || !(WrapTargetAt(node, lockText) is WrapTarget target))
                 {
                     continue;
                 }
@@ -240,7 +241,8 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 {
                     switch (current)
                     {
-                        case ArrowExpressionClauseSyntax arrow when arrow.Parent is MethodDeclarationSyntax || arrow.Parent is LocalFunctionStatementSyntax:
+                        case ArrowExpressionClauseSyntax arrow when arrow.Parent is MethodDeclarationSyntax || arrow.Parent is LocalFunctionStatementSyntax ||
+                            arrow.Parent is PropertyDeclarationSyntax || arrow.Parent is IndexerDeclarationSyntax || arrow.Parent is AccessorDeclarationSyntax:
                             return new WrapTarget(arrow, 1, arrow.Span);
                         case AnonymousFunctionExpressionSyntax lambda when lambda.ExpressionBody != null && lambda.ExpressionBody.Span.Contains(node.Span):
                             return new WrapTarget(lambda.ExpressionBody, 1, lambda.ExpressionBody.Span);
@@ -356,6 +358,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 {
                     MethodDeclarationSyntax method => IsVoid(method.ReturnType),
                     LocalFunctionStatementSyntax local => IsVoid(local.ReturnType),
+                    AccessorDeclarationSyntax accessor => !accessor.IsKind(SyntaxKind.GetAccessorDeclaration),
                     _ => false,
                 };
 
@@ -373,10 +376,31 @@ namespace IommuAnalyzers.CodeFixes.Locking
                     case LocalFunctionStatementSyntax local:
                         return root.ReplaceNode(local, local.WithExpressionBody(null).WithSemicolonToken(default)
                             .WithParameterList(local.ParameterList.WithTrailingTrivia(endOfLine)).WithBody(body.WithTrailingTrivia(local.SemicolonToken.TrailingTrivia)));
+                    case AccessorDeclarationSyntax accessor:
+                        return root.ReplaceNode(accessor, accessor.WithExpressionBody(null).WithSemicolonToken(default)
+                            .WithKeyword(accessor.Keyword.WithTrailingTrivia(endOfLine)).WithBody(body.WithTrailingTrivia(accessor.SemicolonToken.TrailingTrivia))
+                            .WithAdditionalAnnotations(Formatter.Annotation));
+                    case PropertyDeclarationSyntax property:
+                        // An expression-bodied property is a get-only property: its expression becomes the getter's body.
+                        return root.ReplaceNode(property, property.WithExpressionBody(null).WithSemicolonToken(default)
+                            .WithIdentifier(property.Identifier.WithTrailingTrivia(endOfLine))
+                            .WithAccessorList(Getter(body).WithTrailingTrivia(property.SemicolonToken.TrailingTrivia))
+                            .WithAdditionalAnnotations(Formatter.Annotation));
+                    case IndexerDeclarationSyntax indexer:
+                        return root.ReplaceNode(indexer, indexer.WithExpressionBody(null).WithSemicolonToken(default)
+                            .WithParameterList(indexer.ParameterList.WithTrailingTrivia(endOfLine))
+                            .WithAccessorList(Getter(body).WithTrailingTrivia(indexer.SemicolonToken.TrailingTrivia))
+                            .WithAdditionalAnnotations(Formatter.Annotation));
                     default:
                         return root;
                 }
             }
+
+            private static AccessorListSyntax Getter(BlockSyntax body) =>
+                SyntaxFactory.AccessorList(SyntaxFactory.SingletonList(
+                    SyntaxFactory.AccessorDeclaration(SyntaxKind.GetAccessorDeclaration, body)
+                        .WithKeyword(SyntaxFactory.Token(SyntaxKind.GetKeyword).WithTrailingTrivia(SyntaxFactory.ElasticMarker))))
+                    .WithOpenBraceToken(SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithTrailingTrivia(SyntaxFactory.ElasticMarker));
 
             private static bool IsVoid(TypeSyntax type) => type is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.VoidKeyword);
 
@@ -452,6 +476,14 @@ namespace IommuAnalyzers.CodeFixes.Locking
         // ---- [RequiresLock] on the enclosing method ----
 
         /// <summary>The method, constructor or local function the diagnostic is in (not through a lambda, which cannot carry the contract usefully).</summary>
+        /// <summary>Where the wrap goes, unless the site is a TryLock's failure branch (<see cref="LockFixSites.InTryFailureBranch"/>).</summary>
+        private static WrapTarget? WrapTargetAt(SyntaxNode node, string lockText) =>
+            LockFixSites.InTryFailureBranch(node, lockText) ? null : WrapTarget.Find(node);
+
+        /// <summary>The method that would get the <c>[RequiresLock]</c>, when its callers can be made to hold the lock (<see cref="LockFixSites.CanRequireLockAsync"/>).</summary>
+        private static async Task<SyntaxNode?> RequiresTargetAsync(Document document, SyntaxNode node, CancellationToken cancellationToken) =>
+            EnclosingMember(node) is SyntaxNode member && await LockFixSites.CanRequireLockAsync(document, member, cancellationToken).ConfigureAwait(false) ? member : null;
+
         private static SyntaxNode? EnclosingMember(SyntaxNode node)
         {
             for (SyntaxNode? current = node; current != null; current = current.Parent)
@@ -485,7 +517,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 if (!diagnostic.Properties.TryGetValue(LockDiagnosticProperties.RequiresLockArgument, out string? argument) || argument == null ||
-                    !(EnclosingMember(node) is SyntaxNode member))
+                    !(await RequiresTargetAsync(document, node, cancellationToken).ConfigureAwait(false) is SyntaxNode member))
                 {
                     continue;
                 }
