@@ -120,13 +120,18 @@ namespace IommuAnalyzers.Tests.Reliability
 
         public const string FixScenarioFolder = "FixScenarios";
 
-        /// <summary>Analyzers.Tests/Reliability/Inputs/FixScenarios/*.cs, each file its own project with a <c>Scenario.Run()</c>.</summary>
+        /// <summary>
+        /// Analyzers.Tests/Reliability/Inputs/FixScenarios/*.cs, each file a project with a <c>Scenario.Run()</c>, together
+        /// with the shared files of its Support folder (the scenario file first).
+        /// </summary>
         public static IEnumerable<CorpusProject> FixScenarios()
         {
             string root = RepositoryPaths.InRepo("Analyzers.Tests", "Reliability", "Inputs", FixScenarioFolder);
-            return SourceFiles(root)
+            string support = Path.Combine(root, "Support");
+            ImmutableArray<CorpusFile> shared = Directory.Exists(support) ? Read(SourceFiles(support).OrderBy(f => f, StringComparer.Ordinal)) : ImmutableArray<CorpusFile>.Empty;
+            return Directory.GetFiles(root, "*.cs")
                 .OrderBy(f => f, StringComparer.Ordinal)
-                .Select(f => new CorpusProject(Relative(f), CorpusKind.ReliabilityInput, Read(new[] { f })))
+                .Select(f => new CorpusProject(Relative(f), CorpusKind.ReliabilityInput, Read(new[] { f }).AddRange(shared)))
                 .ToList();
         }
 

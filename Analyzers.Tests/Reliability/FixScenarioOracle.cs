@@ -173,16 +173,20 @@ namespace IommuAnalyzers.Tests.Reliability
             // The run says whether the fixed code is right only once nothing is left to fix: a second bug of the input
             // that this fix did not touch (a sibling diagnostic, the callers' IOMMU0104 after a [RequiresLock]) would
             // fail it on its own. Inputs with one bug each get every action run; the others get their Fix All run.
-            Document document = fixedProject.Documents.Single();
-            string source = (await document.GetTextAsync()).ToString();
+            var sources = new List<string>();
+            foreach (Document document in fixedProject.Documents)
+            {
+                sources.Add((await document.GetTextAsync()).ToString());
+            }
+
             if (after.Any(d => IsIommu(d) && d.Severity >= DiagnosticSeverity.Warning))
             {
                 outcome.Unrun++;
             }
-            else if (ScenarioRunner.HasScenario(source))
+            else if (sources.Any(ScenarioRunner.HasScenario))
             {
                 outcome.Ran++;
-                string run = ScenarioRunner.Run(source);
+                string run = ScenarioRunner.Run(sources, ScenarioRunner.Timeout);
                 if (run.Length > 0)
                 {
                     outcome.Failures.Add(new FixVerdict(name, id, label, "d", "Scenario.Run() " + run + "\n--- fixed ---\n" + text));

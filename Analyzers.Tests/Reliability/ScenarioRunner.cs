@@ -26,16 +26,19 @@ namespace IommuAnalyzers.Tests.Reliability
         public static bool HasScenario(string source) => source.Contains("static class Scenario", StringComparison.Ordinal);
 
         /// <summary>Empty when <c>Run()</c> finished in time, threw nothing and raised no WARN; else what went wrong.</summary>
-        public static string Run(string source) => Run(source, Timeout);
+        public static string Run(string source) => Run(new[] { source }, Timeout);
 
-        public static string Run(string source, TimeSpan timeout)
+        public static string Run(string source, TimeSpan timeout) => Run(new[] { source }, timeout);
+
+        /// <summary>The same for a scenario of several files (its own and the shared ones).</summary>
+        public static string Run(IReadOnlyList<string> sources, TimeSpan timeout)
         {
-            // A file path of its own: KMutex lock classes are keyed by construction site (file and line), and two
+            // File paths of their own: KMutex lock classes are keyed by construction site (file and line), and two
             // compilations of one scenario (the original, a fix) must not share classes in LockDep's graph.
-            string path = "Scenario-" + Guid.NewGuid().ToString("N") + ".cs";
+            string path = "Scenario-" + Guid.NewGuid().ToString("N");
             CSharpCompilation compilation = CSharpCompilation.Create(
-                Path.GetFileNameWithoutExtension(path),
-                new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), path) },
+                path,
+                sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), path + "-" + i + ".cs")),
                 TestReferences.WithRuntime,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
             using var image = new MemoryStream();

@@ -5,7 +5,6 @@
 // enters the object's monitor, not the DeviceLock, so the analyzer is satisfied while Sent's check throws
 // SynchronizationLockException.
 using System;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using Iommu;
 
@@ -60,34 +59,6 @@ namespace FixScenarios.C02UserLockWrap
             new Worker(port.Send).Join();
             port.Reset();
             port.Send();
-        }
-    }
-
-    /// <summary>A second thread; what it throws is rethrown by Join() (unhandled, it would end the process).</summary>
-    internal sealed class Worker
-    {
-        private readonly Thread _thread;
-        private Exception? _failure;
-
-        public Worker(Action body)
-        {
-            _thread = new Thread(() => { try { body(); } catch (Exception e) { _failure = e; } }) { IsBackground = true };
-            _thread.Start();
-        }
-
-        public bool Finished(int milliseconds) => _thread.Join(milliseconds);
-
-        public void Join()
-        {
-            if (!_thread.Join(3000))
-            {
-                throw new TimeoutException("the second thread did not finish: deadlock");
-            }
-
-            if (_failure != null)
-            {
-                ExceptionDispatchInfo.Capture(_failure).Throw();
-            }
         }
     }
 }

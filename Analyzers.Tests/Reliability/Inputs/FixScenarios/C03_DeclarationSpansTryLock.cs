@@ -6,7 +6,6 @@
 // a wrap that grows to take `seen`'s later uses along: it then encloses the TryLock(), which throws
 // LockRecursionException for the holder (IOMMU0103).
 using System;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using Iommu;
 
@@ -74,34 +73,6 @@ namespace FixScenarios.C03DeclarationSpansTryLock
             if (result != -1 || cursor.Head() != 1)
             {
                 throw new InvalidOperationException("advanced while the lock was held elsewhere");
-            }
-        }
-    }
-
-    /// <summary>A second thread; what it throws is rethrown by Join() (unhandled, it would end the process).</summary>
-    internal sealed class Worker
-    {
-        private readonly Thread _thread;
-        private Exception? _failure;
-
-        public Worker(Action body)
-        {
-            _thread = new Thread(() => { try { body(); } catch (Exception e) { _failure = e; } }) { IsBackground = true };
-            _thread.Start();
-        }
-
-        public bool Finished(int milliseconds) => _thread.Join(milliseconds);
-
-        public void Join()
-        {
-            if (!_thread.Join(3000))
-            {
-                throw new TimeoutException("the second thread did not finish: deadlock");
-            }
-
-            if (_failure != null)
-            {
-                ExceptionDispatchInfo.Capture(_failure).Throw();
             }
         }
     }

@@ -5,7 +5,6 @@
 // break; _pending--; } drained++; }`), or no fix. Wrong: the whole loop wrapped in `using (_lock.Guard())`: the body's
 // Guard() is then a second acquisition of a non-recursive KMutex (IOMMU0105 at the loop head, LockRecursionException).
 using System;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using Iommu;
 
@@ -58,34 +57,6 @@ namespace FixScenarios.C03LoopBodyLocks
             if (queue.DrainAll() != 0)
             {
                 throw new InvalidOperationException("the worker left work behind");
-            }
-        }
-    }
-
-    /// <summary>A second thread; what it throws is rethrown by Join() (unhandled, it would end the process).</summary>
-    internal sealed class Worker
-    {
-        private readonly Thread _thread;
-        private Exception? _failure;
-
-        public Worker(Action body)
-        {
-            _thread = new Thread(() => { try { body(); } catch (Exception e) { _failure = e; } }) { IsBackground = true };
-            _thread.Start();
-        }
-
-        public bool Finished(int milliseconds) => _thread.Join(milliseconds);
-
-        public void Join()
-        {
-            if (!_thread.Join(3000))
-            {
-                throw new TimeoutException("the second thread did not finish: deadlock");
-            }
-
-            if (_failure != null)
-            {
-                ExceptionDispatchInfo.Capture(_failure).Throw();
             }
         }
     }

@@ -6,7 +6,6 @@
 // peer._received++; }`). Wrong: `lock (peer._sync)` nested inside `lock (_sync)`: with a forwarding to b and b to a at
 // once, each thread holds its own port and waits for the other's (deadlock; Run() gives up after 3 s and throws).
 using System;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using Iommu;
 
@@ -62,34 +61,6 @@ namespace FixScenarios.C05MonitorNested
             if (a.Received() != 1 || b.Received() != 1)
             {
                 throw new InvalidOperationException("received " + a.Received() + " and " + b.Received());
-            }
-        }
-    }
-
-    /// <summary>A second thread; what it throws is rethrown by Join() (unhandled, it would end the process).</summary>
-    internal sealed class Worker
-    {
-        private readonly Thread _thread;
-        private Exception? _failure;
-
-        public Worker(Action body)
-        {
-            _thread = new Thread(() => { try { body(); } catch (Exception e) { _failure = e; } }) { IsBackground = true };
-            _thread.Start();
-        }
-
-        public bool Finished(int milliseconds) => _thread.Join(milliseconds);
-
-        public void Join()
-        {
-            if (!_thread.Join(3000))
-            {
-                throw new TimeoutException("the second thread did not finish: deadlock");
-            }
-
-            if (_failure != null)
-            {
-                ExceptionDispatchInfo.Capture(_failure).Throw();
             }
         }
     }

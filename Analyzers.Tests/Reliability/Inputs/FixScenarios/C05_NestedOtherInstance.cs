@@ -6,7 +6,6 @@
 // (other.Sync.Guard())` nested inside the own guard: a.TransferTo(b) takes a then b, b.TransferTo(a) takes b then a,
 // and LockDep reports the circular dependency (each account's mutex is a lock class of its own here).
 using System;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using Iommu;
 
@@ -62,34 +61,6 @@ namespace FixScenarios.C05NestedOtherInstance
             if (a.Read() != 80 || b.Read() != 120)
             {
                 throw new InvalidOperationException("balances " + a.Read() + " and " + b.Read());
-            }
-        }
-    }
-
-    /// <summary>A second thread; what it throws is rethrown by Join() (unhandled, it would end the process).</summary>
-    internal sealed class Worker
-    {
-        private readonly Thread _thread;
-        private Exception? _failure;
-
-        public Worker(Action body)
-        {
-            _thread = new Thread(() => { try { body(); } catch (Exception e) { _failure = e; } }) { IsBackground = true };
-            _thread.Start();
-        }
-
-        public bool Finished(int milliseconds) => _thread.Join(milliseconds);
-
-        public void Join()
-        {
-            if (!_thread.Join(3000))
-            {
-                throw new TimeoutException("the second thread did not finish: deadlock");
-            }
-
-            if (_failure != null)
-            {
-                ExceptionDispatchInfo.Capture(_failure).Throw();
             }
         }
     }

@@ -6,7 +6,6 @@
 // claimants both see the slot free (Run() counts two winners); fixing the read after that wraps the `if` around the
 // first guard: a second acquisition of a non-recursive KMutex (IOMMU0103, LockRecursionException).
 using System;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using Iommu;
 
@@ -82,34 +81,6 @@ namespace FixScenarios.C07CheckThenAct
             if (wins != 1)
             {
                 throw new InvalidOperationException(wins + " claimants won the slot; owner " + slot.Owner());
-            }
-        }
-    }
-
-    /// <summary>A second thread; what it throws is rethrown by Join() (unhandled, it would end the process).</summary>
-    internal sealed class Worker
-    {
-        private readonly Thread _thread;
-        private Exception? _failure;
-
-        public Worker(Action body)
-        {
-            _thread = new Thread(() => { try { body(); } catch (Exception e) { _failure = e; } }) { IsBackground = true };
-            _thread.Start();
-        }
-
-        public bool Finished(int milliseconds) => _thread.Join(milliseconds);
-
-        public void Join()
-        {
-            if (!_thread.Join(3000))
-            {
-                throw new TimeoutException("the second thread did not finish: deadlock");
-            }
-
-            if (_failure != null)
-            {
-                ExceptionDispatchInfo.Capture(_failure).Throw();
             }
         }
     }

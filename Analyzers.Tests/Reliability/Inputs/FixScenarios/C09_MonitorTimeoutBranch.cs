@@ -5,7 +5,6 @@
 // { _late++; }` in the branch: the caller that ran out of time now waits without a limit, for a holder that waits
 // for it (Run() gives up after 2 s).
 using System;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using Iommu;
 
@@ -75,34 +74,6 @@ namespace FixScenarios.C09MonitorTimeoutBranch
             if (posted || box.Posted() != 1)
             {
                 throw new InvalidOperationException("posted while the lock was held elsewhere");
-            }
-        }
-    }
-
-    /// <summary>A second thread; what it throws is rethrown by Join() (unhandled, it would end the process).</summary>
-    internal sealed class Worker
-    {
-        private readonly Thread _thread;
-        private Exception? _failure;
-
-        public Worker(Action body)
-        {
-            _thread = new Thread(() => { try { body(); } catch (Exception e) { _failure = e; } }) { IsBackground = true };
-            _thread.Start();
-        }
-
-        public bool Finished(int milliseconds) => _thread.Join(milliseconds);
-
-        public void Join()
-        {
-            if (!_thread.Join(3000))
-            {
-                throw new TimeoutException("the second thread did not finish: deadlock");
-            }
-
-            if (_failure != null)
-            {
-                ExceptionDispatchInfo.Capture(_failure).Throw();
             }
         }
     }

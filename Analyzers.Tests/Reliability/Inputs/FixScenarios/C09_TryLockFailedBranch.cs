@@ -5,7 +5,6 @@
 // no fix. Wrong: `using (_lock.Guard()) { _contended++; }` in the branch: the caller that could not take the lock now
 // waits for it; with the holder waiting for that caller (Run()), the two deadlock (Run() gives up after 2 s).
 using System;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using Iommu;
 
@@ -76,34 +75,6 @@ namespace FixScenarios.C09TryLockFailedBranch
             if (rang || bell.Rings() != 1)
             {
                 throw new InvalidOperationException("rang while the lock was held elsewhere");
-            }
-        }
-    }
-
-    /// <summary>A second thread; what it throws is rethrown by Join() (unhandled, it would end the process).</summary>
-    internal sealed class Worker
-    {
-        private readonly Thread _thread;
-        private Exception? _failure;
-
-        public Worker(Action body)
-        {
-            _thread = new Thread(() => { try { body(); } catch (Exception e) { _failure = e; } }) { IsBackground = true };
-            _thread.Start();
-        }
-
-        public bool Finished(int milliseconds) => _thread.Join(milliseconds);
-
-        public void Join()
-        {
-            if (!_thread.Join(3000))
-            {
-                throw new TimeoutException("the second thread did not finish: deadlock");
-            }
-
-            if (_failure != null)
-            {
-                ExceptionDispatchInfo.Capture(_failure).Throw();
             }
         }
     }
