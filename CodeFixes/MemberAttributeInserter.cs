@@ -96,11 +96,14 @@ namespace IommuAnalyzers.CodeFixes
 
         /// <summary>Whether the member already carries the attribute (by its simple or full name): a second one would not compile.</summary>
         public static bool HasAttribute(MemberDeclarationSyntax member, string attributeName) =>
-            member.AttributeLists.SelectMany(l => l.Attributes).Any(a =>
-            {
-                string name = a.Name.ToString();
-                return name == attributeName || name == attributeName + "Attribute" || name.EndsWith("." + attributeName, System.StringComparison.Ordinal) || name.EndsWith("." + attributeName + "Attribute", System.StringComparison.Ordinal);
-            });
+            member.AttributeLists.SelectMany(l => l.Attributes).Any(a => IsNamed(a, attributeName));
+
+        /// <summary>Whether the attribute is written as <paramref name="attributeName"/>, with or without its <c>Attribute</c> suffix or a qualifier.</summary>
+        public static bool IsNamed(AttributeSyntax attribute, string attributeName)
+        {
+            string name = attribute.Name.ToString();
+            return name == attributeName || name == attributeName + "Attribute" || name.EndsWith("." + attributeName, System.StringComparison.Ordinal) || name.EndsWith("." + attributeName + "Attribute", System.StringComparison.Ordinal);
+        }
 
         private static MemberDeclarationSyntax WithAttribute(MemberDeclarationSyntax member, string attributeName, string argument, SyntaxTrivia endOfLine)
         {

@@ -162,6 +162,32 @@ namespace IommuAnalyzers.Tests.Reliability
         private static IEnumerable<CodeAction> Leaves(CodeAction action) =>
             action.NestedActions.IsDefaultOrEmpty ? new[] { action } : action.NestedActions.SelectMany(Leaves);
 
+        // Fixes that make an existing defect visible rather than add one; each pair is documented on the rule's page.
+        //   IOMMU0003 -> IOMMU0006: the multiplexor call becomes DeviceUseDmaApi/GroupSetDmaOwner, which IOMMU0006
+        //     tracks; a Probe that never gave it back leaked before the rewrite too.
+        //   IOMMU0005 -> IOMMU0006: the inserted `return ret;` is an error path of Probe; ownership taken before it
+        //     and not given back leaked on that failure before the fix too, silently.
+        private static readonly Dictionary<string, string> s_revealedBy = new Dictionary<string, string>(System.StringComparer.Ordinal)
+        {
+            [RuleIdentifiers.OldDmaOwnerMultiplexor] = RuleIdentifiers.OwnershipNotReleased,
+            [RuleIdentifiers.MustCheckResultIgnored] = RuleIdentifiers.OwnershipNotReleased,
+            //   IOMMU0109 -> IOMMU0100: the inferred [GuardedBy] is the declaration that lets IOMMU0100 check the
+            //     member; the unlocked sites it then reports are the races IOMMU0109 pointed at, with their own fixes.
+            [RuleIdentifiers.MemberLockedInconsistently] = RuleIdentifiers.GuardedMemberWithoutLock,
+        };
+
+        /// <summary>The rule whose new diagnostics a fix of <paramref name="id"/> reveals by design, or null.</summary>
+        public static string? RevealedBy(string id) => s_revealedBy.TryGetValue(id, out string? revealed) ? revealed : null;
+
+        /// <summary>
+        /// Whether a diagnostic a fix added ("ID: message") is one the fix brings on by design, documented on the rule
+        /// pages: a revealed defect (above), or, for "Add [RequiresLock] to the method", the callers' IOMMU0104, which is
+        /// the point of moving the requirement to them.
+        /// </summary>
+        public static bool IsDesignedConsequence(string id, string? equivalenceKey, string added) =>
+            (equivalenceKey == IommuAnalyzers.CodeFixes.Locking.LockRequirementFixes.RequiresKey && added.StartsWith(RuleIdentifiers.RequiresLockCallWithoutLock + ":", StringComparison.Ordinal)) ||
+            (RevealedBy(id) is string revealed && added.StartsWith(revealed + ":", StringComparison.Ordinal));
+
         /// <summary>Diagnostics for Fix All, computed with every shipped analyzer, restricted to the requested IDs.</summary>
         internal sealed class DiagnosticProvider : FixAllContext.DiagnosticProvider
         {

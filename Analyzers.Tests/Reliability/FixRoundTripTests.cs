@@ -249,7 +249,7 @@ namespace IommuAnalyzers.Tests.Reliability
                     Diagnostic[] left = after.Where(d => d.Id == id).ToArray();
                     Assert.True(left.Length == 0, "Fix All '" + key + "' left " + left.Length + " of " + ofRule.Count + " diagnostics, first: " + left.FirstOrDefault());
                     List<string> added = FixHarness.Added(othersBefore, FixHarness.Census(after.Where(IsIommu)));
-                    if (s_revealedBy.TryGetValue(id, out string? revealed))
+                    if (FixHarness.RevealedBy(id) is string revealed)
                     {
                         added.RemoveAll(entry => entry.StartsWith(revealed + ":", StringComparison.Ordinal));
                     }
@@ -350,20 +350,6 @@ namespace IommuAnalyzers.Tests.Reliability
             return action == null ? null : await FixHarness.ApplyAsync(action);
         }
 
-        // Fixes that make an existing defect visible rather than add one; each pair is documented on the rule's page.
-        //   IOMMU0003 -> IOMMU0006: the multiplexor call becomes DeviceUseDmaApi/GroupSetDmaOwner, which IOMMU0006
-        //     tracks; a Probe that never gave it back leaked before the rewrite too.
-        //   IOMMU0005 -> IOMMU0006: the inserted `return ret;` is an error path of Probe; ownership taken before it
-        //     and not given back leaked on that failure before the fix too, silently.
-        private static readonly Dictionary<string, string> s_revealedBy = new Dictionary<string, string>(System.StringComparer.Ordinal)
-        {
-            [RuleIdentifiers.OldDmaOwnerMultiplexor] = RuleIdentifiers.OwnershipNotReleased,
-            [RuleIdentifiers.MustCheckResultIgnored] = RuleIdentifiers.OwnershipNotReleased,
-            //   IOMMU0109 -> IOMMU0100: the inferred [GuardedBy] is the declaration that lets IOMMU0100 check the
-            //     member; the unlocked sites it then reports are the races IOMMU0109 pointed at, with their own fixes.
-            [RuleIdentifiers.MemberLockedInconsistently] = RuleIdentifiers.GuardedMemberWithoutLock,
-        };
-
         /// <summary>Applies one action and returns what it broke, or an empty string.</summary>
         private static async Task<string> CheckOneFixAsync(
             CodeAction action,
@@ -398,22 +384,13 @@ namespace IommuAnalyzers.Tests.Reliability
             ImmutableArray<Diagnostic> after = await FixHarness.AnalyzeAsync(project);
             List<string> added = FixHarness.Added(iommuBefore, FixHarness.Census(after.Where(IsIommu)));
 
-            // "Add [RequiresLock] to the method" exists to move the requirement to the callers: their IOMMU0104 is the
-            // point of the action (the declaration the issue asks the fix to insert), not a regression.
-            if (action.EquivalenceKey == IommuAnalyzers.CodeFixes.Locking.LockRequirementFixes.RequiresKey)
-            {
-                added.RemoveAll(entry => entry.StartsWith(RuleIdentifiers.RequiresLockCallWithoutLock + ":", System.StringComparison.Ordinal));
-            }
+            added.RemoveAll(entry => FixHarness.IsDesignedConsequence(id, action.EquivalenceKey, entry));
 
             // Rule-test inputs plant several bugs at once. A fix that writes more of the code an existing finding is
             // about (the Remove of a driver that still lacks its attribute draws that driver's IOMMU0001 once more)
             // extends a defect the input already had; a rule the input did not already break must never appear.
             var rulesBefore = new HashSet<string>(iommuBefore.Keys.Select(k => k.Substring(0, k.IndexOf(':'))), System.StringComparer.Ordinal);
             added.RemoveAll(entry => rulesBefore.Contains(entry.Substring(0, entry.IndexOf(':'))));
-            if (s_revealedBy.TryGetValue(id, out string? revealed))
-            {
-                added.RemoveAll(entry => entry.StartsWith(revealed + ":", System.StringComparison.Ordinal));
-            }
 
             if (added.Count > 0)
             {

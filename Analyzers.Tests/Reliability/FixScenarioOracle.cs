@@ -164,7 +164,7 @@ namespace IommuAnalyzers.Tests.Reliability
             }
 
             List<string> added = FixHarness.Added(iommuBefore, FixHarness.Census(after.Where(IsIommu)));
-            added.RemoveAll(entry => IsExpectedConsequence(id, key, entry));
+            added.RemoveAll(entry => FixHarness.IsDesignedConsequence(id, key, entry));
             if (added.Count > 0)
             {
                 outcome.Failures.Add(new FixVerdict(name, id, label, "c", "new IOMMU diagnostics: " + string.Join("; ", added) + "\n--- fixed ---\n" + text));
@@ -193,14 +193,6 @@ namespace IommuAnalyzers.Tests.Reliability
                 }
             }
         }
-
-        /// <summary>
-        /// Diagnostics a fix brings on by design, each documented on its rule's page: a [RequiresLock] moves the lock to
-        /// the callers (their IOMMU0104 is the point), an inferred [GuardedBy] lets IOMMU0100 check the member.
-        /// </summary>
-        private static bool IsExpectedConsequence(string id, string? key, string added) =>
-            (key == IommuAnalyzers.CodeFixes.Locking.LockRequirementFixes.RequiresKey && added.StartsWith(RuleIdentifiers.RequiresLockCallWithoutLock + ":", StringComparison.Ordinal)) ||
-            (id == RuleIdentifiers.MemberLockedInconsistently && added.StartsWith(RuleIdentifiers.GuardedMemberWithoutLock + ":", StringComparison.Ordinal));
 
         /// <summary>How many diagnostics of <paramref name="id"/> the fixer offers an action with <paramref name="key"/> for.</summary>
         private static async Task<int> CountOfferingAsync(CodeFixProvider fixer, Project project, ImmutableArray<Diagnostic> diagnostics, string id, string key)

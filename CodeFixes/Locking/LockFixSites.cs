@@ -78,11 +78,6 @@ namespace IommuAnalyzers.CodeFixes.Locking
         /// </summary>
         public static async Task<bool> CanRequireLockAsync(Document document, SyntaxNode member, CancellationToken cancellationToken)
         {
-            if (member is ConstructorDeclarationSyntax)
-            {
-                return false;
-            }
-
             if (member is LocalFunctionStatementSyntax)
             {
                 return true;
@@ -94,7 +89,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return false;
             }
 
-            if (method.IsOverride || !method.ExplicitInterfaceImplementations.IsEmpty || ImplementsInterface(method) ||
+            if (method.MethodKind != MethodKind.Ordinary || method.IsOverride || !method.ExplicitInterfaceImplementations.IsEmpty || ImplementsInterface(method) ||
                 method.GetAttributes().Any(a => a.AttributeClass?.Name is "ExcludesLockAttribute" or "ReleasesLockAttribute"))
             {
                 return false;

@@ -50,7 +50,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                         WrapKey);
                 }
 
-                if (RequiresArgument(diagnostic) is string argument && await RequiresTargetAsync(context.Document, node, context.CancellationToken).ConfigureAwait(false) is SyntaxNode member)
+                if (RequiresArgument(diagnostic) is string argument && await RequiresTargetAsync(context.Document, node, null, context.CancellationToken).ConfigureAwait(false) is SyntaxNode member)
                 {
                     requires = CodeAction.Create(
                         "Add [RequiresLock(\"" + argument + "\")] to the method",
@@ -105,11 +105,12 @@ namespace IommuAnalyzers.CodeFixes.Locking
 
             var requires = new List<Diagnostic>();
             var wraps = new List<Diagnostic>();
+            var answers = new Dictionary<SyntaxNode, bool>();
             foreach (Diagnostic diagnostic in diagnostics)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 bool canWrap = LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) != null;
-                SyntaxNode? member = RequiresArgument(diagnostic) != null ? await RequiresTargetAsync(document, node, cancellationToken).ConfigureAwait(false) : null;
+                SyntaxNode? member = RequiresArgument(diagnostic) != null ? await RequiresTargetAsync(document, node, answers, cancellationToken).ConfigureAwait(false) : null;
                 bool canRequire = member != null;
                 bool prefer = canRequire && (!canWrap || await LockFixPreference.PrefersRequiresLockAsync(document, member!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false));
                 if (prefer && (canWrap || requireWhereOnlyChoice || LockFixPreference.Mode(document, root.SyntaxTree) == LockFixMode.RequiresLock))
@@ -475,15 +476,32 @@ namespace IommuAnalyzers.CodeFixes.Locking
 
         // ---- [RequiresLock] on the enclosing method ----
 
-        /// <summary>The method, constructor or local function the diagnostic is in (not through a lambda, which cannot carry the contract usefully).</summary>
         /// <summary>Where the wrap goes, unless the site is a TryLock's failure branch (<see cref="LockFixSites.InTryFailureBranch"/>).</summary>
         private static WrapTarget? WrapTargetAt(SyntaxNode node, string lockText) =>
             LockFixSites.InTryFailureBranch(node, lockText) ? null : WrapTarget.Find(node);
 
-        /// <summary>The method that would get the <c>[RequiresLock]</c>, when its callers can be made to hold the lock (<see cref="LockFixSites.CanRequireLockAsync"/>).</summary>
-        private static async Task<SyntaxNode?> RequiresTargetAsync(Document document, SyntaxNode node, CancellationToken cancellationToken) =>
-            EnclosingMember(node) is SyntaxNode member && await LockFixSites.CanRequireLockAsync(document, member, cancellationToken).ConfigureAwait(false) ? member : null;
+        /// <summary>
+        /// The method that would get the <c>[RequiresLock]</c>, when its callers can be made to hold the lock
+        /// (<see cref="LockFixSites.CanRequireLockAsync"/>). <paramref name="answers"/> keeps the answer per method for a
+        /// Fix All, whose many diagnostics of one method would otherwise ask again (a document walk and a caller search).
+        /// </summary>
+        private static async Task<SyntaxNode?> RequiresTargetAsync(Document document, SyntaxNode node, Dictionary<SyntaxNode, bool>? answers, CancellationToken cancellationToken)
+        {
+            if (!(EnclosingMember(node) is SyntaxNode member))
+            {
+                return null;
+            }
 
+            if (answers == null || !answers.TryGetValue(member, out bool can))
+            {
+                can = await LockFixSites.CanRequireLockAsync(document, member, cancellationToken).ConfigureAwait(false);
+                answers?.Add(member, can);
+            }
+
+            return can ? member : null;
+        }
+
+        /// <summary>The method or local function the diagnostic is in (not through a lambda, which cannot carry the contract usefully).</summary>
         private static SyntaxNode? EnclosingMember(SyntaxNode node)
         {
             for (SyntaxNode? current = node; current != null; current = current.Parent)
@@ -493,7 +511,6 @@ namespace IommuAnalyzers.CodeFixes.Locking
                     case AnonymousFunctionExpressionSyntax _:
                         return null;
                     case MethodDeclarationSyntax _:
-                    case ConstructorDeclarationSyntax _:
                     case LocalFunctionStatementSyntax _:
                         return current;
                     case MemberDeclarationSyntax _:
@@ -513,11 +530,12 @@ namespace IommuAnalyzers.CodeFixes.Locking
             }
 
             var arguments = new Dictionary<SyntaxNode, List<string>>();
+            var answers = new Dictionary<SyntaxNode, bool>();
             foreach (Diagnostic diagnostic in diagnostics)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 if (!diagnostic.Properties.TryGetValue(LockDiagnosticProperties.RequiresLockArgument, out string? argument) || argument == null ||
-                    !(await RequiresTargetAsync(document, node, cancellationToken).ConfigureAwait(false) is SyntaxNode member))
+                    !(await RequiresTargetAsync(document, node, answers, cancellationToken).ConfigureAwait(false) is SyntaxNode member))
                 {
                     continue;
                 }
@@ -554,7 +572,6 @@ namespace IommuAnalyzers.CodeFixes.Locking
             SyntaxList<AttributeListSyntax> lists = member switch
             {
                 MethodDeclarationSyntax method => method.AttributeLists,
-                ConstructorDeclarationSyntax constructor => constructor.AttributeLists,
                 LocalFunctionStatementSyntax local => local.AttributeLists,
                 _ => default,
             };
@@ -564,8 +581,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
             {
                 foreach (AttributeSyntax attribute in list.Attributes)
                 {
-                    string name = attribute.Name.ToString();
-                    if (name == "RequiresLock" || name == "RequiresLockAttribute" || name.EndsWith(".RequiresLock", System.StringComparison.Ordinal) || name.EndsWith(".RequiresLockAttribute", System.StringComparison.Ordinal))
+                    if (MemberAttributeInserter.IsNamed(attribute, "RequiresLock"))
                     {
                         AttributeArgumentListSyntax existing = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
                         var present = new HashSet<string>(existing.Arguments.Select(a => a.Expression is LiteralExpressionSyntax literal ? literal.Token.ValueText : a.ToString()));
@@ -584,7 +600,6 @@ namespace IommuAnalyzers.CodeFixes.Locking
             SyntaxNode updated = stripped switch
             {
                 MethodDeclarationSyntax method => method.WithAttributeLists(method.AttributeLists.Insert(0, newList)),
-                ConstructorDeclarationSyntax constructor => constructor.WithAttributeLists(constructor.AttributeLists.Insert(0, newList)),
                 LocalFunctionStatementSyntax local => local.WithAttributeLists(local.AttributeLists.Insert(0, newList)),
                 _ => stripped,
             };
