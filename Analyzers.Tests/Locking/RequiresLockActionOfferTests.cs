@@ -12,7 +12,8 @@ namespace IommuAnalyzers.Tests.Locking
     /// <summary>
     /// "Add [RequiresLock]" moves a lock requirement to the callers. In a method that takes that lock itself (kernel
     /// style: lock, touch, unlock, then touch again by mistake) the attribute would make its own acquire a
-    /// self-deadlock, so only the wrap is offered there.
+    /// self-deadlock, so only the wrap is offered there; nor where no caller exists to hold it (a public method
+    /// nothing calls). The wrap is not offered where a TryLock of the same lock just failed.
     /// </summary>
     public class RequiresLockActionOfferTests
     {
@@ -47,6 +48,76 @@ static class Port
 }
 ");
             Assert.Equal(new[] { LockRequirementFixes.WrapKey, LockRequirementFixes.RequiresKey }, keys);
+        }
+
+        [Fact]
+        public async Task InTheBranchWhereItsTryLockFailed_NeitherActionIsOffered()
+        {
+            // The code chose not to wait for the lock: a blocking wrap there waits for the holder.
+            ImmutableArray<string> keys = await OfferedKeysAsync(@"    static bool TryRead(IommuGroup group)
+    {
+        if (!group.Mutex.TryLock())
+        {
+            return group.OwnerCount > 0;
+        }
+
+        group.Mutex.Unlock();
+        return true;
+    }
+}
+");
+            Assert.Empty(keys);
+        }
+
+        [Fact]
+        public async Task InTheBranchWhereAnotherLocksTryLockFailed_TheWrapIsOffered()
+        {
+            ImmutableArray<string> keys = await OfferedKeysAsync(@"    static int Read(IommuGroup group, KMutex other)
+    {
+        if (!other.TryLock())
+        {
+            return group.OwnerCount;
+        }
+
+        other.Unlock();
+        return 0;
+    }
+}
+");
+            Assert.Contains(LockRequirementFixes.WrapKey, keys);
+        }
+
+        [Fact]
+        public async Task PublicMethodNothingCalls_GetsOnlyTheWrap()
+        {
+            ImmutableArray<string> keys = await OfferedKeysAsync(@"    public static int Read(IommuGroup group)
+    {
+        return group.OwnerCount;
+    }
+}
+");
+            Assert.Equal(new[] { LockRequirementFixes.WrapKey }, keys);
+        }
+
+        [Fact]
+        public async Task PublicMethodWithACaller_GetsBothActions()
+        {
+            ImmutableArray<string> keys = await OfferedKeysAsync(@"    public static int Read(IommuGroup group)
+    {
+        return group.OwnerCount;
+    }
+
+    public static int Caller(IommuGroup group)
+    {
+        using (group.Mutex.Guard())
+        {
+            return Read(group);
+        }
+    }
+}
+");
+            // Its one caller holds the lock, so the inference lists the [RequiresLock] first.
+            Assert.Equal(new[] { LockRequirementFixes.RequiresKey, LockRequirementFixes.WrapKey }, keys);
         }
 
         private static async Task<ImmutableArray<string>> OfferedKeysAsync(string body)
