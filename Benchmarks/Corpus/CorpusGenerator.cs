@@ -91,7 +91,7 @@ namespace IommuAnalyzers.Benchmarks.Corpus
             return new GeneratedCorpus(settings, files, bugs);
         }
 
-        private static int CountLines(string text)
+        internal static int CountLines(string text)
         {
             int lines = 1;
             foreach (char c in text)

@@ -147,19 +147,20 @@ namespace IommuAnalyzers.Benchmarks.Corpus
 
                 """);
             methods += 8;
-            int lines = CountLines(sb);
+
+            // Line breaks so far, counted as each piece is appended (CountLines counts lines, one more than breaks).
+            int lines = CorpusGenerator.CountLines(sb.ToString()) - 1;
             for (int member = 0; lines < target; member++)
             {
                 string method = "M" + member.ToString(CultureInfo.InvariantCulture);
-                sb.Append(Indent(Member(random.Next(8), method, random)));
-                sb.Append('\n');
+                string piece = Indent(Member(random.Next(8), method, random)) + "\n";
+                sb.Append(piece);
                 methods++;
-                lines = CountLines(sb);
+                lines += CorpusGenerator.CountLines(piece) - 1;
             }
 
             sb.Append("}\n");
-            string text = sb.ToString();
-            return new CorpusFile("Locks/" + name + ".cs", text, CountLines(sb), methods);
+            return new CorpusFile("Locks/" + name + ".cs", sb.ToString(), lines + 1, methods);
         }
 
         /// <summary>One member of the kind <paramref name="kind"/>: four of the eight take a lock, four take none.</summary>
@@ -347,17 +348,6 @@ namespace IommuAnalyzers.Benchmarks.Corpus
             }
 
             return sb.ToString();
-        }
-
-        private static int CountLines(StringBuilder sb)
-        {
-            int lines = 0;
-            for (int i = 0; i < sb.Length; i++)
-            {
-                lines += sb[i] == '\n' ? 1 : 0;
-            }
-
-            return lines;
         }
     }
 }
