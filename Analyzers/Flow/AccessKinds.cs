@@ -25,10 +25,19 @@ namespace IommuAnalyzers.Flow
     {
         public static AccessKind Classify(IOperation reference)
         {
-            // The graph lowers x ??= y into a read and a plain assignment; the syntax still says what was written.
-            if (reference.Syntax.Parent is AssignmentExpressionSyntax written && written.Left == reference.Syntax && written.IsKind(SyntaxKind.CoalesceAssignmentExpression))
+            // The graph lowers x ??= y into a read and a plain assignment, and captures the target of x += c ? 1 : 0
+            // before the branches of its value; the syntax still says what was written.
+            if (reference.Syntax.Parent is AssignmentExpressionSyntax written && written.Left == reference.Syntax)
             {
-                return AccessKind.ReadWrite;
+                if (written.IsKind(SyntaxKind.CoalesceAssignmentExpression))
+                {
+                    return AccessKind.ReadWrite;
+                }
+
+                if (reference.Parent is Microsoft.CodeAnalysis.FlowAnalysis.IFlowCaptureOperation)
+                {
+                    return written.IsKind(SyntaxKind.SimpleAssignmentExpression) ? AccessKind.Write : AccessKind.ReadWrite;
+                }
             }
 
             IOperation current = reference;

@@ -34,9 +34,7 @@ namespace IommuAnalyzers.Flow
             SyntaxNode? value = conditionValue == null ? source.BranchValue?.Syntax : null;
             if (value != null && (branch.Semantics == ControlFlowBranchSemantics.Return || branch.Semantics == ControlFlowBranchSemantics.Throw))
             {
-                SyntaxNode exit = value.FirstAncestorOrSelf<ReturnStatementSyntax>() ?? value.FirstAncestorOrSelf<ThrowStatementSyntax>() ??
-                    (SyntaxNode?)value.FirstAncestorOrSelf<ThrowExpressionSyntax>() ?? value;
-                location = exit.GetLocation();
+                location = ValueExit(value);
                 return branch.Semantics == ControlFlowBranchSemantics.Throw ? LockExitKind.Throw : LockExitKind.Return;
             }
 
@@ -57,6 +55,14 @@ namespace IommuAnalyzers.Flow
             SyntaxToken last = _root.GetLastToken();
             location = last.GetLocation();
             return rethrow ? LockExitKind.Throw : LockExitKind.EndOfBody;
+        }
+
+        /// <summary>Where an exit that carries a value is reported: its return or throw statement, else the value itself (an expression body).</summary>
+        public static Location ValueExit(SyntaxNode value)
+        {
+            SyntaxNode exit = value.FirstAncestorOrSelf<ReturnStatementSyntax>() ?? value.FirstAncestorOrSelf<ThrowStatementSyntax>() ??
+                (SyntaxNode?)value.FirstAncestorOrSelf<ThrowExpressionSyntax>() ?? value;
+            return exit.GetLocation();
         }
 
         private int Position(BasicBlock block)

@@ -59,7 +59,7 @@ namespace IommuAnalyzers.Flow
             /// The enclosing region within this graph. A lambda's or local function's root region points into the
             /// enclosing method's regions, whose block ordinals belong to another graph: the walk stops at our own root.
             /// </summary>
-            private ControlFlowRegion? Parent(ControlFlowRegion region) => ReferenceEquals(region, _graph.Root) ? null : region.EnclosingRegion;
+            private ControlFlowRegion? Parent(ControlFlowRegion region) => ReferenceEquals(region, _graph!.Root) ? null : region.EnclosingRegion;
 
             private static bool IsThrow(ControlFlowBranch? branch) =>
                 branch != null && (branch.Semantics == ControlFlowBranchSemantics.Throw || branch.Semantics == ControlFlowBranchSemantics.Rethrow);

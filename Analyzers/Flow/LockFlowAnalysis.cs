@@ -26,7 +26,7 @@ namespace IommuAnalyzers.Flow
 
         private sealed partial class BodyAnalysis
         {
-            private readonly ControlFlowGraph _graph;
+            private readonly ControlFlowGraph? _graph;
             private readonly ISymbol _owner;
             private readonly LockFlowContext _context;
             private readonly LockModel _model;
@@ -122,7 +122,7 @@ namespace IommuAnalyzers.Flow
                 return parameter.Ordinal < parameters.Length ? LockPath.ForParameter(parameters[parameter.Ordinal]) : null;
             }
 
-            private ExitLocator Exits => _exits ??= new ExitLocator(_graph);
+            private ExitLocator Exits => _exits ??= new ExitLocator(_graph!);
         }
     }
 }

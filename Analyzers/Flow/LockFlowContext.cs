@@ -25,6 +25,12 @@ namespace IommuAnalyzers.Flow
 
         public LockModel Model { get; }
 
+        /// <summary>
+        /// Whether bodies the structured pass covers are analysed by it (the default) rather than by the graph engine;
+        /// <see cref="LockEngineOption"/> switches it off.
+        /// </summary>
+        public bool UsesStructuredPass { get; set; } = true;
+
         public LockExpressionResolver Resolver { get; }
 
         /// <summary>The methods whose lambda arguments run on the spot; built on first use, as most bodies pass none.</summary>

@@ -31,24 +31,41 @@ namespace IommuAnalyzers.Flow
 
         /// <param name="enclosing">The paths of the body a lambda run on the spot is created in: its captured variables are named as there.</param>
         public OperationPaths(ControlFlowGraph graph, LockFlowContext context, OperationPaths? enclosing = null)
+            : this(context, enclosing)
+        {
+            var roots = new List<IOperation>();
+            foreach (BasicBlock block in graph.Blocks)
+            {
+                roots.AddRange(block.Operations);
+                if (block.BranchValue != null)
+                {
+                    roots.Add(block.BranchValue);
+                }
+            }
+
+            RecordAll(roots);
+        }
+
+        /// <summary>
+        /// The paths of a body read from its operation tree, for the structured pass: there are no graph captures, a
+        /// declaration's initializer is its local's write, and <c>a?.B</c> names <c>a.B</c>.
+        /// </summary>
+        public OperationPaths(IOperation body, LockFlowContext context)
+            : this(context, null)
+        {
+            RecordAll(new List<IOperation> { body });
+        }
+
+        private OperationPaths(LockFlowContext context, OperationPaths? enclosing)
         {
             _enclosing = enclosing;
             ScopedLocks = new List<(Microsoft.CodeAnalysis.Text.TextSpan Span, LockPath Path, LockKind Kind, Location Site)>();
             _context = context;
-            var stack = new Stack<IOperation>();
-            foreach (BasicBlock block in graph.Blocks)
-            {
-                foreach (IOperation operation in block.Operations)
-                {
-                    stack.Push(operation);
-                }
+        }
 
-                if (block.BranchValue != null)
-                {
-                    stack.Push(block.BranchValue);
-                }
-            }
-
+        private void RecordAll(List<IOperation> roots)
+        {
+            var stack = new Stack<IOperation>(roots);
             var captureValues = new List<(CaptureId Id, IOperation Value)>();
             while (stack.Count > 0)
             {
@@ -68,6 +85,9 @@ namespace IommuAnalyzers.Flow
 
             FindFlowSensitive(captureValues);
         }
+
+        /// <summary>Whether some variable of the body is flow-sensitive (the structured pass does not track values).</summary>
+        public bool HasFlowSensitive => _flowSensitive.Count > 0 || _stateCaptures.Count > 0;
 
         /// <summary>
         /// <c>lock</c> statements the graph did not lower (Roslyn 4.14 leaves a <c>lock</c> on a System.Threading.Lock as an
@@ -267,6 +287,9 @@ namespace IommuAnalyzers.Flow
                     return Index(element.Indices, state, depth) is ImmutableArray<object> indices
                         ? ReceiverOf(element.ArrayReference, state, depth)?.AppendElement(null, indices, element.Type)
                         : null;
+                case IConditionalAccessInstanceOperation conditionalInstance:
+                    // Only in an operation tree: the receiver of a?.B is a, as a graph's capture of a names it.
+                    return FindConditionalAccess(conditionalInstance) is IConditionalAccessOperation access ? PathOf(access.Operation, state, depth + 1) : null;
                 case IFlowCaptureReferenceOperation capture:
                     if (_stateCaptures.Contains(capture.Id) && state.ValueOf(capture.Id) is LockPath held)
                     {
@@ -277,6 +300,21 @@ namespace IommuAnalyzers.Flow
                 default:
                     return null;
             }
+        }
+
+        /// <summary>The conditional access whose tested value <paramref name="instance"/> stands for (the nearest one whose WhenNotNull contains it).</summary>
+        private static IConditionalAccessOperation? FindConditionalAccess(IConditionalAccessInstanceOperation instance)
+        {
+            IOperation child = instance;
+            for (IOperation? node = instance.Parent; node != null; child = node, node = node.Parent)
+            {
+                if (node is IConditionalAccessOperation access && access.WhenNotNull == child)
+                {
+                    return access;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>What a local of this body denotes when a lambda run on the spot reads it: its current value or its alias.</summary>
@@ -433,6 +471,10 @@ namespace IommuAnalyzers.Flow
                         _pathRelevant.Add(parameter.Parameter);
                     }
 
+                    break;
+                case IVariableDeclaratorOperation { Initializer: { } initializer } declarator:
+                    // Only in an operation tree: a graph turns the initializer into an assignment of the local.
+                    AddWrite(declarator.Symbol, initializer.Value);
                     break;
                 case IDeclarationPatternOperation declaration when declaration.DeclaredSymbol is ILocalSymbol declared:
                     AddWrite(declared, PatternInput(declaration));

@@ -44,7 +44,7 @@ namespace IommuAnalyzers.Locking
                 }
 
                 bool infer = GuardInference.IsEnabled(startContext.Compilation);
-                var flow = new LockFlowContext(symbols.LockModel, infer);
+                var flow = new LockFlowContext(symbols.LockModel, infer) { UsesStructuredPass = !LockEngineOption.GraphOnly(startContext.Options) };
                 var collectors = new Collectors(LockOrderInversionRule.Start(startContext, flow), infer ? GuardInference.Start(startContext, flow) : null);
                 startContext.RegisterOperationBlockAction(blockContext => AnalyzeBlocks(blockContext, flow, collectors));
                 startContext.RegisterSymbolAction(symbolContext => UnresolvedLockExpressionRule.Analyze(symbolContext, flow), SymbolKind.Field, SymbolKind.Property, SymbolKind.Method);
@@ -88,9 +88,30 @@ namespace IommuAnalyzers.Locking
                     continue;
                 }
 
+                // Bodies whose only locking is lock statements are decided by a walk over the tree; the rest build a graph.
+                if (flow.UsesStructuredPass && LockFlowAnalysis.TryAnalyzeStructured(root, owner, flow, context.CancellationToken) is LockFlowResult structured)
+                {
+                    CheckRules(context, collectors, structured, block.SemanticModel);
+                    continue;
+                }
+
                 ControlFlowGraph graph = context.GetControlFlowGraph(block);
                 AnalyzeGraph(context, flow, collectors, graph, owner, block.SemanticModel, 0);
             }
+        }
+
+        private static void CheckRules(OperationBlockAnalysisContext context, Collectors collectors, LockFlowResult result, SemanticModel model)
+        {
+            var rules = new LockRuleContext(result, model, context.ReportDiagnostic);
+            GuardedMemberWithoutLockRule.Check(rules);
+            LockHeldAtExitRule.Check(rules);
+            ReleaseOfUnheldLockRule.Check(rules);
+            LockAlreadyHeldRule.Check(rules);
+            RequiresLockCallWithoutLockRule.Check(rules);
+            LockHeldOnSomePathsRule.Check(rules);
+            LockHeldAcrossSuspensionRule.Check(rules);
+            collectors.Order?.Collect(result);
+            collectors.Inference?.Collect(result, model);
         }
 
         private static void AnalyzeGraph(OperationBlockAnalysisContext context, LockFlowContext flow, Collectors collectors, ControlFlowGraph graph, ISymbol owner, SemanticModel model, int depth, LockState? inherited = null)
@@ -100,16 +121,7 @@ namespace IommuAnalyzers.Locking
                 : LockFlowAnalysis.Analyze(graph, owner, flow, inherited, context.CancellationToken);
             if (result.IsComplete)
             {
-                var rules = new LockRuleContext(result, model, context.ReportDiagnostic);
-                GuardedMemberWithoutLockRule.Check(rules);
-                LockHeldAtExitRule.Check(rules);
-                ReleaseOfUnheldLockRule.Check(rules);
-                LockAlreadyHeldRule.Check(rules);
-                RequiresLockCallWithoutLockRule.Check(rules);
-                LockHeldOnSomePathsRule.Check(rules);
-                LockHeldAcrossSuspensionRule.Check(rules);
-                collectors.Order?.Collect(result);
-                collectors.Inference?.Collect(result, model);
+                CheckRules(context, collectors, result, model);
             }
 
             if (depth > 16)

@@ -1,0 +1,133 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace IommuAnalyzers.Flow
+{
+    /// <summary>
+    /// Which bodies the structured pass (<see cref="LockFlowAnalysis.TryAnalyzeStructured"/>) models exactly: those whose
+    /// only lock operations are <c>lock</c> statements on monitor objects. There the locks held at a point are the
+    /// contract's plus the enclosing <c>lock</c> statements, so the tree decides every state without a graph or a fixed
+    /// point. Everything the pass does not model sends the whole body to the graph engine, which stays the reference:
+    /// <list type="bullet">
+    /// <item>explicit acquires and releases (Lock/Unlock, Monitor.Enter/Exit, TryLock, Guard, [AcquiresLock],
+    /// [ReleasesLock], a Dispose that may end a guard): pending states on branches, the graph's job;</item>
+    /// <item>lambdas and local functions (bodies of their own, some run on the spot with the caller's state);</item>
+    /// <item>await and yield (suspension events), goto and labels, using statements and declarations (lowered to a
+    /// try/finally with a Dispose call), rethrow and throw expressions, constant conditions (the graph prunes
+    /// branches), a foreach whose enumerator is declared in source (the lowered calls are events);</item>
+    /// <item>a <c>lock</c> on a System.Threading.Lock (lowered to EnterScope and Dispose), invalid code;</item>
+    /// <item>reassigned variables that name objects (their values are flow-sensitive: <see cref="OperationPaths"/>).</item>
+    /// </list>
+    /// </summary>
+    internal static class StructuredSubset
+    {
+        /// <summary>Whether every operation of <paramref name="body"/> is one the structured pass models.</summary>
+        public static bool Covers(IOperation body, LockFlowContext context, SemanticModel? model)
+        {
+            var stack = new System.Collections.Generic.Stack<IOperation>();
+            stack.Push(body);
+            while (stack.Count > 0)
+            {
+                IOperation operation = stack.Pop();
+                if (!IsModeled(operation, context, model))
+                {
+                    return false;
+                }
+
+                foreach (IOperation child in operation.ChildOperations)
+                {
+                    stack.Push(child);
+                }
+            }
+
+            return true;
+        }
+
+        private static bool IsModeled(IOperation operation, LockFlowContext context, SemanticModel? model)
+        {
+            switch (operation)
+            {
+                case IInvalidOperation _:
+                case IOperation { Kind: OperationKind.None }:
+                case IAnonymousFunctionOperation _:
+                case ILocalFunctionOperation _:
+                case IAwaitOperation _:
+                case IUsingOperation _:
+                case IUsingDeclarationOperation _:
+                case ILabeledOperation _:
+                case IDeconstructionAssignmentOperation _:
+                case IObjectOrCollectionInitializerOperation _:
+                    return false;
+                case IMethodBodyOperation methodBody:
+                    return methodBody.BlockBody == null || methodBody.ExpressionBody == null;
+                case IReturnOperation returned:
+                    return returned.Kind == OperationKind.Return;
+                case IBranchOperation branch:
+                    return branch.BranchKind == BranchKind.Break || branch.BranchKind == BranchKind.Continue;
+                case IThrowOperation thrown:
+                    return thrown.Exception != null && thrown.Parent is IExpressionStatementOperation;
+                case IConditionalOperation conditional when conditional.Syntax is IfStatementSyntax:
+                    return !conditional.Condition.ConstantValue.HasValue;
+                case IWhileLoopOperation loop:
+                    return loop.Condition == null || !loop.Condition.ConstantValue.HasValue || (loop.Condition.ConstantValue.Value is true && loop.ConditionIsTop);
+                case IForLoopOperation loop:
+                    return loop.Condition == null || !loop.Condition.ConstantValue.HasValue;
+                case IForEachLoopOperation loop:
+                    return !loop.IsAsynchronous && EnumeratesMetadata(loop, model);
+                case ILockOperation locked:
+                    return context.Model.MonitorType != null && context.Model.KindOf(locked.LockedValue.Type) != LockKind.ThreadingLock;
+                case IInvocationOperation invocation:
+                    return !ChangesLocks(invocation.TargetMethod, context);
+                case ITryOperation attempt:
+                    return attempt.Finally == null || !HasThrow(attempt.Finally);
+                default:
+                    return true;
+            }
+        }
+
+        /// <summary>A call that may take or give back a lock (or end a guard), which the pass leaves to the graph.</summary>
+        private static bool ChangesLocks(IMethodSymbol method, LockFlowContext context)
+        {
+            if (context.Model.IsLockType(method.ContainingType))
+            {
+                return true;
+            }
+
+            if (method.Name == "Dispose" && method.Parameters.IsEmpty)
+            {
+                return true;
+            }
+
+            return context.IsLockRelevant(method) && (!context.Resolver.AcquiresLock(method).IsEmpty || !context.Resolver.ReleasesLock(method).IsEmpty);
+        }
+
+        /// <summary>Whether the loop's lowered calls (GetEnumerator, MoveNext, Current, Dispose) come from metadata: then they are no events.</summary>
+        private static bool EnumeratesMetadata(IForEachLoopOperation loop, SemanticModel? model)
+        {
+            if (model == null || !(loop.Syntax is ForEachStatementSyntax statement) || !(loop.LoopControlVariable is IVariableDeclaratorOperation))
+            {
+                return false;
+            }
+
+            Microsoft.CodeAnalysis.CSharp.ForEachStatementInfo info = Microsoft.CodeAnalysis.CSharp.CSharpExtensions.GetForEachStatementInfo(model, statement);
+            return FromMetadata(info.GetEnumeratorMethod) && FromMetadata(info.MoveNextMethod) && FromMetadata(info.CurrentProperty) && FromMetadata(info.DisposeMethod) &&
+                info.GetEnumeratorMethod != null;
+        }
+
+        private static bool FromMetadata(ISymbol? symbol) => symbol == null || symbol.Locations.IsEmpty || !symbol.Locations[0].IsInSource;
+
+        private static bool HasThrow(IOperation region)
+        {
+            foreach (IOperation operation in region.DescendantsAndSelf())
+            {
+                if (operation is IThrowOperation)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}
