@@ -28,6 +28,9 @@ namespace IommuAnalyzers.Benchmarks
         /// <summary>Also measure the IOMMU analyzers with IOMMU0109 and IOMMU0110 off, to read the guard inference's own cost.</summary>
         public bool Inference { get; private set; }
 
+        /// <summary>Also measure the IOMMU analyzers with every body through the graph engine (iommu_analyzers.lock_engine = graph).</summary>
+        public bool GraphEngine { get; private set; }
+
         /// <summary>Also measure SonarAnalyzer.CSharp's S2222 alone and count its finds among the Monitor-written leaks.</summary>
         public bool Sonar { get; private set; }
 
@@ -80,6 +83,9 @@ namespace IommuAnalyzers.Benchmarks
                         break;
                     case "--inference":
                         options.Inference = true;
+                        break;
+                    case "--graph-engine":
+                        options.GraphEngine = true;
                         break;
                     case "--sonar":
                         options.Sonar = true;

@@ -14,9 +14,11 @@ namespace IommuAnalyzers.Benchmarks
 
               cost     [--files 250,1000,4000] [--reps 3] [--corpus driver,plain] [--no-peers | --peer-files 250,1000]
                        [--json FILE] [--smoke] [--floor] [--lock-order] [--inference] [--sonar]
+                       [--graph-engine]
                        compile time vs analyzer time (IommuAnalyzers, CA2000 alone, VS threading) per corpus and size
                        (--lock-order adds the IOMMU analyzers with IOMMU0108 off, for the rule's own cost;
                         --inference adds them with IOMMU0109/IOMMU0110 off, for the guard inference's own cost;
+                        --graph-engine adds them with every body through the graph engine, the structured pass's reference;
                         --sonar adds SonarAnalyzer.CSharp's S2222 alone, even with --no-peers, and on the driver corpus
                         counts its finds and ours among the IOMMU0101 leaks written with Monitor.Enter/Exit)
               ide      [--files 1000] [--lines 300] [--reps 15] [--smoke]
@@ -24,7 +26,7 @@ namespace IommuAnalyzers.Benchmarks
               runtime  [BenchmarkDotNet arguments, e.g. --filter *Uncontended*]
                        runtime micro-benchmarks: use/unuse pair and KMutex against a bare lock pair
               phases   [--files 1000] [--corpus driver]
-                       where the lock engine's time goes: binding, pre-scan, control flow graphs, fixed point
+                       where the lock engine's time goes: binding, pre-scan, structured pass, graphs and fixed point
               generate --out DIR [--files 250] [--corpus driver]
                        writes a corpus to disk (to build it with dotnet build -p:ReportAnalyzer=true)
             """;

@@ -28,24 +28,8 @@ namespace IommuAnalyzers.Tests.Flow
         /// <summary>Analyses method <paramref name="methodName"/> of the source (class members around a body go in <paramref name="source"/>).</summary>
         public static FlowHarness Analyze(string source, string methodName, string? lambdaOrLocalFunction = null, LanguageVersion languageVersion = LanguageVersion.Latest)
         {
-            SyntaxTree tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(languageVersion));
-            CSharpCompilation compilation = CSharpCompilation.Create(
-                "FlowTests",
-                new[] { tree },
-                TestReferences.WithRuntime,
-                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-            Diagnostic[] errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
-            if (errors.Length > 0)
-            {
-                throw new InvalidOperationException("The snippet does not compile: " + string.Join(Environment.NewLine, errors.Select(e => e.ToString())));
-            }
-
-            SemanticModel model = compilation.GetSemanticModel(tree);
-            BaseMethodDeclarationSyntax declaration = tree.GetRoot().DescendantNodes().OfType<BaseMethodDeclarationSyntax>()
-                .Single(m => (m as MethodDeclarationSyntax)?.Identifier.Text == methodName || (m is ConstructorDeclarationSyntax c && c.Identifier.Text + ".ctor" == methodName));
-            var body = (IOperation)model.GetOperation(declaration)!;
+            (Compilation compilation, IOperation body, ISymbol owner) = Compile(source, methodName, languageVersion);
             ControlFlowGraph graph = body is IMethodBodyOperation methodBody ? ControlFlowGraph.Create(methodBody) : ControlFlowGraph.Create((IConstructorBodyOperation)body);
-            ISymbol owner = model.GetDeclaredSymbol(declaration)!;
 
             var symbols = IommuSymbols.TryCreate(compilation)!;
             var context = new LockFlowContext(symbols.LockModel);
@@ -62,6 +46,33 @@ namespace IommuAnalyzers.Tests.Flow
             }
 
             return new FlowHarness(LockFlowAnalysis.Analyze(graph, owner, context, CancellationToken.None), source);
+        }
+
+        /// <summary>The structured pass alone on method <paramref name="methodName"/>: its result, or null when it hands the body to the graph engine.</summary>
+        public static LockFlowResult? Structured(string source, string methodName)
+        {
+            (Compilation compilation, IOperation body, ISymbol owner) = Compile(source, methodName, LanguageVersion.Latest);
+            return LockFlowAnalysis.TryAnalyzeStructured(body, owner, new LockFlowContext(IommuSymbols.TryCreate(compilation)!.LockModel), CancellationToken.None);
+        }
+
+        private static (Compilation Compilation, IOperation Body, ISymbol Owner) Compile(string source, string methodName, LanguageVersion languageVersion)
+        {
+            SyntaxTree tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(languageVersion));
+            CSharpCompilation compilation = CSharpCompilation.Create(
+                "FlowTests",
+                new[] { tree },
+                TestReferences.WithRuntime,
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            Diagnostic[] errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+            if (errors.Length > 0)
+            {
+                throw new InvalidOperationException("The snippet does not compile: " + string.Join(Environment.NewLine, errors.Select(e => e.ToString())));
+            }
+
+            SemanticModel model = compilation.GetSemanticModel(tree);
+            BaseMethodDeclarationSyntax declaration = tree.GetRoot().DescendantNodes().OfType<BaseMethodDeclarationSyntax>()
+                .Single(m => (m as MethodDeclarationSyntax)?.Identifier.Text == methodName || (m is ConstructorDeclarationSyntax c && c.Identifier.Text + ".ctor" == methodName));
+            return (compilation, model.GetOperation(declaration)!, model.GetDeclaredSymbol(declaration)!);
         }
 
         /// <summary>The lock state just before each access of a guarded member, in source order, as "member: {locks}".</summary>

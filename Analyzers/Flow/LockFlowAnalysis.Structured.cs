@@ -82,16 +82,7 @@ namespace IommuAnalyzers.Flow
 
                         return constructor.BlockBody == null || Statement(constructor.BlockBody, state);
                     case IBlockOperation block:
-                        foreach (IOperation inner in block.Operations)
-                        {
-                            // Code after a statement whose end is unreachable is never run (there are no labels here).
-                            if (!Statement(inner, state))
-                            {
-                                return false;
-                            }
-                        }
-
-                        return true;
+                        return Statements(block.Operations, 0, state);
                     case IConditionalOperation branch:
                         Visit(branch.Condition, state, record: true);
                         bool thenEnds = Statement(branch.WhenTrue, state);
@@ -110,9 +101,11 @@ namespace IommuAnalyzers.Flow
                         return Try(attempt, state);
                     case ILockOperation locked:
                         return Lock(locked, state);
+                    case IUsingOperation scoped:
+                        return Using(scoped, state);
                     case IReturnOperation returned:
                         return Return(returned, state);
-                    case IExpressionStatementOperation { Operation: IThrowOperation thrown }:
+                    case IThrowOperation thrown:
                         Visit(thrown.Exception!, state, record: true);
                         Throw(thrown, state);
                         return false;
@@ -170,6 +163,26 @@ namespace IommuAnalyzers.Flow
                 Location location = returned.ReturnedValue != null ? ExitLocator.ValueExit(returned.ReturnedValue.Syntax) : returned.Syntax.GetLocation();
                 AddExit(new LockEvent(LockEventKind.Exit, location, exitState, returned.ReturnedValue, null, LockKind.Monitor, null) { ExitKind = LockExitKind.Return });
                 return false;
+            }
+
+            /// <summary>The statements of a block from <paramref name="start"/> on; a using declaration scopes the rest of them.</summary>
+            private bool Statements(ImmutableArray<IOperation> statements, int start, LockState state)
+            {
+                for (int i = start; i < statements.Length; i++)
+                {
+                    if (statements[i] is IUsingDeclarationOperation declaration)
+                    {
+                        return UsingDeclaration(declaration, statements, i + 1, state);
+                    }
+
+                    // Code after a statement whose end is unreachable is never run (there are no labels here).
+                    if (!Statement(statements[i], state))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
             }
 
             private bool WhileLoop(IWhileLoopOperation loop, LockState state)
@@ -262,24 +275,69 @@ namespace IommuAnalyzers.Flow
                     return Statement(locked.Body, state);
                 }
 
-                Location site = LockSite(locked);
+                // The graph lowers lock (x) to Monitor.Enter(x, ref taken) and a finally with Monitor.Exit(x), both at x.
+                Location site = locked.LockedValue.Syntax.GetLocation();
                 Add(new LockEvent(LockEventKind.Acquire, site, state, locked.LockedValue, path, LockKind.Monitor, MonitorMethod("Enter", 2)));
                 LockState inside = state.Acquire(path, LockKind.Monitor, site);
-                var scope = LockScope.ForLock(locked, path);
-                _scopes.Add(scope);
-                bool ends = Statement(locked.Body, inside);
-                _scopes.RemoveAt(_scopes.Count - 1);
-                if (ends)
+                var release = new LockEvent(LockEventKind.Release, site, inside, locked.LockedValue, path, LockKind.Monitor, MonitorMethod("Exit", 1));
+                return Scoped(locked, path, inside, release, body => Statement(locked.Body, body));
+            }
+
+            /// <summary><c>using (m.Guard())</c> and <c>using (var g = l.EnterScope())</c>: held in the body, released by the guard's Dispose.</summary>
+            private bool Using(IUsingOperation scoped, LockState state) =>
+                Guarded(scoped, scoped.Resources, StructuredSubset.GuardOf(scoped.Resources)!, state, inside => Statement(scoped.Body, inside));
+
+            /// <summary><c>using var g = m.Guard();</c>: held in the rest of the block, released by the guard's Dispose at its end.</summary>
+            private bool UsingDeclaration(IUsingDeclarationOperation declaration, ImmutableArray<IOperation> statements, int next, LockState state) =>
+                Guarded(declaration, declaration.DeclarationGroup, StructuredSubset.GuardOf(declaration.DeclarationGroup)!, state, inside => Statements(statements, next, inside),
+                    declaration.DeclarationGroup.Declarations[0].Declarators[0]);
+
+            /// <param name="releaseSite">Where the graph puts the lowered Dispose: the declarator of a using declaration, else the resource.</param>
+            private bool Guarded(IOperation statement, IOperation resource, IInvocationOperation guard, LockState state, System.Func<LockState, bool> body, IOperation? releaseSite = null)
+            {
+                LockState inside = Visit(resource, state, record: true);
+                LockPath? path = _paths.GuardedLockOf(guard, inside, out LockKind kind);
+
+                // The graph's lowered Dispose call is the interface's (IDisposable.Dispose), but a ref struct's own
+                // (Lock.Scope), which is disposed by pattern.
+                ITypeSymbol guardType = guard.TargetMethod.ReturnType;
+                IMethodSymbol? dispose = DisposeOf(guardType.IsRefLikeType ? guardType : _model.Compilation.GetSpecialType(SpecialType.System_IDisposable));
+                if (path == null || dispose == null)
                 {
-                    scope.Left = true;
+                    return body(inside);
                 }
 
-                if (scope.Left)
+                IOperation site = releaseSite ?? resource;
+                var release = new LockEvent(LockEventKind.Release, site.Syntax.GetLocation(), inside, site, path, kind, dispose) { IsScoped = true };
+                return Scoped(statement, path, inside, release, body);
+            }
+
+            /// <summary>Walks the body of a lock scope; its release is an event when some path leaves the scope.</summary>
+            private bool Scoped(IOperation statement, LockPath path, LockState inside, LockEvent release, System.Func<LockState, bool> body)
+            {
+                var scope = LockScope.ForLock(statement, path);
+                _scopes.Add(scope);
+                bool ends = body(inside);
+                _scopes.RemoveAt(_scopes.Count - 1);
+                if (ends || scope.Left)
                 {
-                    Add(new LockEvent(LockEventKind.Release, site, inside, locked.LockedValue, path, LockKind.Monitor, MonitorMethod("Exit", 1)));
+                    Add(release);
                 }
 
                 return ends;
+            }
+
+            private static IMethodSymbol? DisposeOf(ITypeSymbol guardType)
+            {
+                foreach (ISymbol member in guardType.GetMembers("Dispose"))
+                {
+                    if (member is IMethodSymbol { Parameters.IsEmpty: true } method)
+                    {
+                        return method;
+                    }
+                }
+
+                return null;
             }
 
             /// <summary>An explicit throw: caught by an enclosing try of the body, or an exit after every lock it leaves.</summary>
@@ -295,7 +353,7 @@ namespace IommuAnalyzers.Flow
                 LeaveScopes(depth, state, out LockState after);
                 if (_catchingTries.Count == 0)
                 {
-                    AddExit(new LockEvent(LockEventKind.Exit, thrown.Parent!.Syntax.GetLocation(), after, thrown.Exception, null, LockKind.Monitor, null) { ExitKind = LockExitKind.Throw });
+                    AddExit(new LockEvent(LockEventKind.Exit, ExitLocator.ValueExit(thrown.Exception!.Syntax), after, thrown.Exception, null, LockKind.Monitor, null) { ExitKind = LockExitKind.Throw });
                 }
             }
 
@@ -328,8 +386,6 @@ namespace IommuAnalyzers.Flow
                 return 0;
             }
 
-            private Location LockSite(ILockOperation locked) => locked.LockedValue.Syntax.GetLocation();
-
             private IMethodSymbol? MonitorMethod(string name, int parameters)
             {
                 foreach (ISymbol member in _model.MonitorType!.GetMembers(name))
@@ -360,7 +416,7 @@ namespace IommuAnalyzers.Flow
                     _continue = next;
                 }
 
-                public static LockScope ForLock(ILockOperation statement, LockPath path) => new LockScope(statement, path, null, null);
+                public static LockScope ForLock(IOperation statement, LockPath path) => new LockScope(statement, path, null, null);
 
                 public static LockScope ForJumps(IOperation statement, ILabelSymbol? exit, ILabelSymbol? next) => new LockScope(statement, null, exit, next);
 

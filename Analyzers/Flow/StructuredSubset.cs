@@ -6,16 +6,18 @@ namespace IommuAnalyzers.Flow
 {
     /// <summary>
     /// Which bodies the structured pass (<see cref="LockFlowAnalysis.TryAnalyzeStructured"/>) models exactly: those whose
-    /// only lock operations are <c>lock</c> statements on monitor objects. There the locks held at a point are the
-    /// contract's plus the enclosing <c>lock</c> statements, so the tree decides every state without a graph or a fixed
+    /// only lock operations are scopes: <c>lock</c> statements on monitor objects and <c>using</c> statements of one
+    /// scoped guard (<c>m.Guard()</c>, <c>l.EnterScope()</c>). There the locks held at a point are the contract's plus
+    /// those of the enclosing scopes, so the tree decides every state without a graph or a fixed
     /// point. Everything the pass does not model sends the whole body to the graph engine, which stays the reference:
     /// <list type="bullet">
     /// <item>explicit acquires and releases (Lock/Unlock, Monitor.Enter/Exit, TryLock, Guard, [AcquiresLock],
     /// [ReleasesLock], a Dispose that may end a guard): pending states on branches, the graph's job;</item>
     /// <item>lambdas and local functions (bodies of their own, some run on the spot with the caller's state);</item>
-    /// <item>await and yield (suspension events), goto and labels, using statements and declarations (lowered to a
-    /// try/finally with a Dispose call), rethrow and throw expressions, constant conditions (the graph prunes
-    /// branches), a foreach whose enumerator is declared in source (the lowered calls are events);</item>
+    /// <item>await and yield (suspension events), goto and labels, using statements and declarations other than of
+    /// one scoped guard (lowered to a try/finally with a Dispose call), rethrow and throw expressions, constant
+    /// conditions (the graph prunes branches), a foreach whose enumerator is declared in source (its lowered calls are
+    /// events);</item>
     /// <item>a <c>lock</c> on a System.Threading.Lock (lowered to EnterScope and Dispose), invalid code;</item>
     /// <item>reassigned variables that name objects (their values are flow-sensitive: <see cref="OperationPaths"/>).</item>
     /// </list>
@@ -23,7 +25,10 @@ namespace IommuAnalyzers.Flow
     internal static class StructuredSubset
     {
         /// <summary>Whether every operation of <paramref name="body"/> is one the structured pass models.</summary>
-        public static bool Covers(IOperation body, LockFlowContext context, SemanticModel? model)
+        public static bool Covers(IOperation body, LockFlowContext context, SemanticModel? model) => FirstUnmodeled(body, context, model) == null;
+
+        /// <summary>An operation of <paramref name="body"/> the structured pass does not model (why it falls back), or null.</summary>
+        public static IOperation? FirstUnmodeled(IOperation body, LockFlowContext context, SemanticModel? model)
         {
             var stack = new System.Collections.Generic.Stack<IOperation>();
             stack.Push(body);
@@ -32,7 +37,7 @@ namespace IommuAnalyzers.Flow
                 IOperation operation = stack.Pop();
                 if (!IsModeled(operation, context, model))
                 {
-                    return false;
+                    return operation;
                 }
 
                 foreach (IOperation child in operation.ChildOperations)
@@ -41,7 +46,7 @@ namespace IommuAnalyzers.Flow
                 }
             }
 
-            return true;
+            return null;
         }
 
         private static bool IsModeled(IOperation operation, LockFlowContext context, SemanticModel? model)
@@ -53,8 +58,6 @@ namespace IommuAnalyzers.Flow
                 case IAnonymousFunctionOperation _:
                 case ILocalFunctionOperation _:
                 case IAwaitOperation _:
-                case IUsingOperation _:
-                case IUsingDeclarationOperation _:
                 case ILabeledOperation _:
                 case IDeconstructionAssignmentOperation _:
                 case IObjectOrCollectionInitializerOperation _:
@@ -66,7 +69,8 @@ namespace IommuAnalyzers.Flow
                 case IBranchOperation branch:
                     return branch.BranchKind == BranchKind.Break || branch.BranchKind == BranchKind.Continue;
                 case IThrowOperation thrown:
-                    return thrown.Exception != null && thrown.Parent is IExpressionStatementOperation;
+                    // A throw statement (a throw expression would need the graph's branches).
+                    return thrown.Exception != null && thrown.Syntax is ThrowStatementSyntax;
                 case IConditionalOperation conditional when conditional.Syntax is IfStatementSyntax:
                     return !conditional.Condition.ConstantValue.HasValue;
                 case IWhileLoopOperation loop:
@@ -77,13 +81,63 @@ namespace IommuAnalyzers.Flow
                     return !loop.IsAsynchronous && EnumeratesMetadata(loop, model);
                 case ILockOperation locked:
                     return context.Model.MonitorType != null && context.Model.KindOf(locked.LockedValue.Type) != LockKind.ThreadingLock;
+                case IUsingOperation scoped:
+                    return !scoped.IsAsynchronous && IsScopedAcquire(GuardOf(scoped.Resources), context);
+                case IUsingDeclarationOperation declaration:
+                    return !declaration.IsAsynchronous && declaration.Parent is IBlockOperation && IsScopedAcquire(GuardOf(declaration.DeclarationGroup), context);
                 case IInvocationOperation invocation:
-                    return !ChangesLocks(invocation.TargetMethod, context);
+                    return !ChangesLocks(invocation.TargetMethod, context) || IsGuardOfUsing(invocation, context);
                 case ITryOperation attempt:
                     return attempt.Finally == null || !HasThrow(attempt.Finally);
                 default:
                     return true;
             }
+        }
+
+        /// <summary>
+        /// The call a using statement or declaration takes as its one resource (<c>using (m.Guard())</c>,
+        /// <c>using (var g = m.Guard())</c>, <c>using var g = m.Guard();</c>), or null.
+        /// </summary>
+        public static IInvocationOperation? GuardOf(IOperation? resource)
+        {
+            if (resource is IVariableDeclarationGroupOperation { Declarations.Length: 1 } group && group.Declarations[0].Declarators.Length == 1)
+            {
+                resource = group.Declarations[0].Declarators[0].Initializer?.Value;
+            }
+
+            return OperationPaths.Unwrap(resource) as IInvocationOperation;
+        }
+
+        private static bool IsScopedAcquire(IInvocationOperation? guard, LockFlowContext context) =>
+            guard != null && context.Model.Primitive(guard.TargetMethod) is { Action: LockAction.ScopedAcquire };
+
+        private static bool IsGuardOfUsing(IInvocationOperation invocation, LockFlowContext context)
+        {
+            if (!(context.Model.Primitive(invocation.TargetMethod) is { Action: LockAction.ScopedAcquire }))
+            {
+                return false;
+            }
+
+            for (IOperation? node = invocation.Parent; node != null; node = node.Parent)
+            {
+                switch (node)
+                {
+                    case IUsingOperation scoped:
+                        return ReferenceEquals(GuardOf(scoped.Resources), invocation);
+                    case IUsingDeclarationOperation declaration:
+                        return ReferenceEquals(GuardOf(declaration.DeclarationGroup), invocation);
+                    case IConversionOperation _:
+                    case IVariableInitializerOperation _:
+                    case IVariableDeclaratorOperation _:
+                    case IVariableDeclarationOperation _:
+                    case IVariableDeclarationGroupOperation _:
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>A call that may take or give back a lock (or end a guard), which the pass leaves to the graph.</summary>

@@ -14,8 +14,9 @@ namespace IommuAnalyzers.Benchmarks.Cost
     /// <summary>A set of analyzers measured together, with the diagnostic options it needs (a rule enabled alone).</summary>
     internal sealed class AnalyzerSet
     {
-        public AnalyzerSet(string name, ImmutableArray<DiagnosticAnalyzer> analyzers, IEnumerable<KeyValuePair<string, ReportDiagnostic>> options, string source, SyntaxTreeOptionsProvider? treeOptions = null)
+        public AnalyzerSet(string name, ImmutableArray<DiagnosticAnalyzer> analyzers, IEnumerable<KeyValuePair<string, ReportDiagnostic>> options, string source, SyntaxTreeOptionsProvider? treeOptions = null, AnalyzerConfigOptionsProvider? configOptions = null)
         {
+            ConfigOptions = configOptions;
             Name = name;
             Analyzers = analyzers;
             Options = options.ToImmutableArray();
@@ -35,7 +36,11 @@ namespace IommuAnalyzers.Benchmarks.Cost
         /// <summary>Per-tree options for the set's compilation, for analyzers that need them (null: none, as before).</summary>
         public SyntaxTreeOptionsProvider? TreeOptions { get; }
 
+        /// <summary>Analyzer config options (what a build reads from .globalconfig files) for the set; null: none.</summary>
+        public AnalyzerConfigOptionsProvider? ConfigOptions { get; }
+
         public const string Iommu = "IommuAnalyzers";
+        public const string IommuGraphEngine = "IommuAnalyzers-graph";
         public const string Ca2000 = "CA2000";
         public const string VsThreading = "VSTHRD";
         public const string Floor = "NoOpOperation";
@@ -44,7 +49,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
         public const string S2222 = "S2222";
 
         /// <summary>The IOMMU sets, whose diagnostics are the IOMMU ones.</summary>
-        public bool IsIommu => Name == Iommu || Name == IommuWithoutLockOrder || Name == IommuWithoutInference;
+        public bool IsIommu => Name == Iommu || Name == IommuWithoutLockOrder || Name == IommuWithoutInference || Name == IommuGraphEngine;
 
         /// <summary>The IDs the set's own diagnostics start with (compiler diagnostics are not counted).</summary>
         public string DiagnosticPrefix => IsIommu ? "IOMMU" : Name switch
@@ -60,6 +65,17 @@ namespace IommuAnalyzers.Benchmarks.Cost
             ImmutableArray<DiagnosticAnalyzer> analyzers = IommuAnalyzerCatalog.CreateAll();
             Assembly assembly = IommuAnalyzerCatalog.AnalyzerAssembly;
             return new AnalyzerSet(Iommu, analyzers, IommuAnalyzerCatalog.EnableAll(analyzers), assembly.GetName().Name + " " + assembly.GetName().Version + " (" + analyzers.Length + " analyzers)");
+        }
+
+        /// <summary>
+        /// The same analyzers with <c>iommu_analyzers.lock_engine = graph</c>: every body through the control-flow-graph
+        /// engine, the structured pass's reference. The difference to <see cref="IommuAnalyzers"/> is what the structured
+        /// pass saves.
+        /// </summary>
+        public static AnalyzerSet IommuAnalyzersGraphEngine()
+        {
+            ImmutableArray<DiagnosticAnalyzer> analyzers = IommuAnalyzerCatalog.CreateAll();
+            return new AnalyzerSet(IommuGraphEngine, analyzers, IommuAnalyzerCatalog.EnableAll(analyzers), "the same, with iommu_analyzers.lock_engine = graph", configOptions: new GlobalConfigOptions("iommu_analyzers.lock_engine", "graph"));
         }
 
         /// <summary>
@@ -267,6 +283,43 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 string name = Path.GetFileNameWithoutExtension(fullPath);
                 Assembly? loaded = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => string.Equals(a.GetName().Name, name, StringComparison.OrdinalIgnoreCase));
                 return loaded ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(fullPath);
+            }
+        }
+    }
+
+    /// <summary>One global analyzer config setting, as a .globalconfig file gives it to a build.</summary>
+    internal sealed class GlobalConfigOptions : AnalyzerConfigOptionsProvider
+    {
+        private readonly Options _global;
+
+        public GlobalConfigOptions(string key, string value)
+        {
+            _global = new Options(key, value);
+        }
+
+        public override AnalyzerConfigOptions GlobalOptions => _global;
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.None;
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.None;
+
+        private sealed class Options : AnalyzerConfigOptions
+        {
+            public static readonly Options None = new Options(null, null);
+
+            private readonly string? _key;
+            private readonly string? _value;
+
+            public Options(string? key, string? value)
+            {
+                _key = key;
+                _value = value;
+            }
+
+            public override bool TryGetValue(string key, out string value)
+            {
+                value = _value ?? string.Empty;
+                return _key != null && key == _key;
             }
         }
     }

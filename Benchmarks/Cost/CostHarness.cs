@@ -102,6 +102,11 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 sets.Add(AnalyzerSet.IommuAnalyzersWithoutInference());
             }
 
+            if (options.GraphEngine)
+            {
+                sets.Add(AnalyzerSet.IommuAnalyzersGraphEngine());
+            }
+
             if (options.Sonar)
             {
                 AnalyzerSet? s2222 = AnalyzerSet.S2222Alone(log);
@@ -145,7 +150,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 Measure.Compile(CorpusCompilation.Create(warm, warmTrees));
                 foreach (AnalyzerSet set in sets)
                 {
-                    await Measure.AnalyzeAsync(CorpusCompilation.Create(warm, warmTrees, set.Options, set.TreeOptions), set.Analyzers).ConfigureAwait(false);
+                    await Measure.AnalyzeAsync(CorpusCompilation.Create(warm, warmTrees, set.Options, set.TreeOptions), set.Analyzers, configOptions: set.ConfigOptions).ConfigureAwait(false);
                 }
             }
 
@@ -260,7 +265,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 {
                     AnalyzerSet set = sets[(i + rep) % sets.Count];
                     Measure.Quiesce();
-                    AnalyzerRun run = await Measure.AnalyzeAsync(CorpusCompilation.Create(corpus, trees, set.Options, set.TreeOptions), set.Analyzers, rep == 0 ? keepIds : null).ConfigureAwait(false);
+                    AnalyzerRun run = await Measure.AnalyzeAsync(CorpusCompilation.Create(corpus, trees, set.Options, set.TreeOptions), set.Analyzers, rep == 0 ? keepIds : null, set.ConfigOptions).ConfigureAwait(false);
                     runs[set.Name].Add((run, compileMs, compileCpuMs));
                     log.Write($", {set.Name} {run.AnalyzerMs:F0} ms (wall {run.WallMs:F0}, cpu {run.CpuMs:F0})");
                     foreach (string exception in run.Exceptions.Take(3))

@@ -41,8 +41,12 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 output.WriteLine($"  emit (whole compile)      {emit,10:N1} ms");
                 output.WriteLine($"  bind bodies to operations {timings.Bind,10:N1} ms  (compiler work the driver shares)");
                 output.WriteLine($"  pre-scan                  {timings.PreScan,10:N1} ms  {Share(timings.PreScan, emit)}");
-                output.WriteLine($"  control flow graphs       {timings.Graph,10:N1} ms  {Share(timings.Graph, emit)}");
-                output.WriteLine($"  engine (fixed point)      {timings.Engine,10:N1} ms  {Share(timings.Engine, emit)}");
+                double fallback = timings.Flowed == 0 ? 0 : 100.0 * (timings.Flowed - timings.Covered) / timings.Flowed;
+                output.WriteLine($"  structured pass           {timings.Structured,10:N1} ms  {Share(timings.Structured, emit)}  ({timings.Covered:N0} bodies covered, {fallback:N1}% fell back to the graph engine; the time includes the check of the bodies that fell back)");
+                output.WriteLine($"    same bodies, graph engine {timings.CoveredGraph + timings.CoveredEngine,8:N1} ms  (graphs {timings.CoveredGraph:N1} + fixed point {timings.CoveredEngine:N1}: the reference, not paid by the analyzer)");
+                output.WriteLine("    fell back for: " + string.Join(", ", timings.FallbackReasons!.OrderByDescending(r => r.Value).Take(8).Select(r => r.Key + " " + r.Value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))));
+                output.WriteLine($"  fallback: graphs          {timings.Graph,10:N1} ms  {Share(timings.Graph, emit)}");
+                output.WriteLine($"  fallback: fixed point     {timings.Engine,10:N1} ms  {Share(timings.Engine, emit)}");
                 output.WriteLine($"  inference: collect sites  {timings.Collect,10:N1} ms  {Share(timings.Collect, emit)}  ({timings.Events:N0} engine events)");
                 output.WriteLine($"  inference: solve          {timings.Solve,10:N1} ms  {Share(timings.Solve, emit)}");
             }
@@ -61,6 +65,11 @@ namespace IommuAnalyzers.Benchmarks.Cost
             public double PreScan;
             public double Graph;
             public double Engine;
+            public int Covered;
+            public double Structured;
+            public double CoveredGraph;
+            public double CoveredEngine;
+            public Dictionary<string, int> FallbackReasons;
             public double Collect;
             public double Solve;
             public long Events;
@@ -68,7 +77,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
 
         private static Timings Measure(CSharpCompilation compilation, CancellationToken cancellationToken)
         {
-            var timings = new Timings();
+            var timings = new Timings { FallbackReasons = new Dictionary<string, int>(StringComparer.Ordinal) };
             IommuSymbols? symbols = IommuSymbols.TryCreate(compilation);
             LockFlowContext? flow = symbols != null && symbols.HasLockModel ? new LockFlowContext(symbols.LockModel, inferGuards: true) : null;
             GuardInference? inference = flow != null ? GuardInference.Create(flow) : null;
@@ -107,12 +116,30 @@ namespace IommuAnalyzers.Benchmarks.Cost
 
                     timings.Flowed++;
                     clock.Restart();
-                    ControlFlowGraph? graph = root switch
+                    LockFlowResult? structured = LockFlowAnalysis.TryAnalyzeStructured(root, owner, flow, cancellationToken);
+                    timings.Structured += clock.Elapsed.TotalMilliseconds;
+                    if (structured != null)
                     {
-                        IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                        IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                        _ => null,
-                    };
+                        // The same body through the graph engine as well, for the side-by-side figure; the inference
+                        // collects what the analyzer would use, the structured result.
+                        timings.Covered++;
+                        timings.Events += structured.Events.Length;
+                        clock.Restart();
+                        ControlFlowGraph reference = GraphOf(root, cancellationToken)!;
+                        timings.CoveredGraph += clock.Elapsed.TotalMilliseconds;
+                        clock.Restart();
+                        LockFlowAnalysis.Analyze(reference, owner, flow, cancellationToken);
+                        timings.CoveredEngine += clock.Elapsed.TotalMilliseconds;
+                        clock.Restart();
+                        inference!.Collect(structured, model);
+                        timings.Collect += clock.Elapsed.TotalMilliseconds;
+                        continue;
+                    }
+
+                    string reason = FallbackReason(root, flow, model);
+                    timings.FallbackReasons[reason] = timings.FallbackReasons.TryGetValue(reason, out int seen) ? seen + 1 : 1;
+                    clock.Restart();
+                    ControlFlowGraph? graph = GraphOf(root, cancellationToken);
                     timings.Graph += clock.Elapsed.TotalMilliseconds;
                     if (graph == null)
                     {
@@ -139,6 +166,26 @@ namespace IommuAnalyzers.Benchmarks.Cost
 
             return timings;
         }
+
+        /// <summary>What sent a body to the graph engine: the kind of the first operation the structured pass does not model.</summary>
+        private static string FallbackReason(IOperation root, LockFlowContext flow, SemanticModel model)
+        {
+            IOperation? unmodeled = StructuredSubset.FirstUnmodeled(root, flow, model);
+            return unmodeled switch
+            {
+                null => "reassigned variables",
+                IInvocationOperation invocation => "call " + invocation.TargetMethod.ContainingType.Name + "." + invocation.TargetMethod.Name,
+                _ => unmodeled.Kind.ToString(),
+            };
+        }
+
+        private static ControlFlowGraph? GraphOf(IOperation root, CancellationToken cancellationToken) => root switch
+        {
+            IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+            IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+            IBlockOperation block => ControlFlowGraph.Create(block, cancellationToken),
+            _ => null,
+        };
 
         private static double EmitMilliseconds(CSharpCompilation compilation)
         {

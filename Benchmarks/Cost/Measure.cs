@@ -65,11 +65,11 @@ namespace IommuAnalyzers.Benchmarks.Cost
         }
 
         /// <summary>Compiler and analyzer diagnostics together, as a build computes them, with per-analyzer telemetry.</summary>
-        public static async Task<AnalyzerRun> AnalyzeAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, IReadOnlyCollection<string>? keepIds = null, CancellationToken cancellationToken = default)
+        public static async Task<AnalyzerRun> AnalyzeAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, IReadOnlyCollection<string>? keepIds = null, AnalyzerConfigOptionsProvider? configOptions = null, CancellationToken cancellationToken = default)
         {
             var exceptions = new ConcurrentQueue<string>();
             var options = new CompilationWithAnalyzersOptions(
-                new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+                configOptions == null ? new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty) : new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, configOptions),
                 onAnalyzerException: (exception, analyzer, diagnostic) => exceptions.Enqueue(analyzer.GetType().Name + ": " + exception.GetType().Name + ": " + exception.Message),
                 concurrentAnalysis: true,
                 logAnalyzerExecutionTime: true,

@@ -1,0 +1,76 @@
+using System.Linq;
+using IommuAnalyzers.Flow;
+using Xunit;
+
+namespace IommuAnalyzers.Tests.Flow
+{
+    /// <summary>
+    /// Which bodies the structured pass takes and which it hands to the graph engine, each with its near miss, and the
+    /// states it computes at the shapes it takes. That its events equal the graph engine's is
+    /// <see cref="StructuredPassDifferentialTests"/>' job.
+    /// </summary>
+    public class StructuredPassTests
+    {
+        private static LockFlowResult? Structured(string body) => FlowHarness.Structured(LockFlowAnalysisTests.Port("    void F(IommuGroup g, bool c, int[] a)\n    {\n" + body + "\n    }"), "F");
+
+        [Theory]
+        [InlineData("lock (_gate) { _monitorCount++; }")]
+        [InlineData("using (_mutex.Guard()) { _count++; }")]
+        [InlineData("using var guard = _mutex.Guard(); _count++;")]
+        [InlineData("lock (_gate) { if (c) return; _monitorCount++; }")]
+        [InlineData("for (int i = 0; i < 3; i++) { lock (_gate) { if (c) break; _monitorCount++; } }")]
+        [InlineData("try { lock (_gate) { throw new System.Exception(); } } catch (System.Exception) { }")]
+        [InlineData("switch (a.Length) { case 0: lock (_gate) { _monitorCount = 0; } break; default: return; }")]
+        [InlineData("while (true) { lock (_gate) { if (c) return; } }")]
+        [InlineData("foreach (int x in a) { lock (_gate) { _monitorCount += x; } }")]
+        public void ScopedLocking_IsTakenByTheStructuredPass(string body)
+        {
+            Assert.NotNull(Structured(body));
+        }
+
+        [Theory]
+        [InlineData("_mutex.Lock(); _count++; _mutex.Unlock();")]
+        [InlineData("System.Threading.Monitor.Enter(_gate); _monitorCount++; System.Threading.Monitor.Exit(_gate);")]
+        [InlineData("if (_mutex.TryLock()) { _count++; _mutex.Unlock(); }")]
+        [InlineData("var guard = _mutex.Guard(); _count++; guard.Dispose();")]
+        [InlineData("lock (_gate) { System.Action act = () => _monitorCount++; act(); }")]
+        [InlineData("lock (_gate) { goto done; } done: return;")]
+        [InlineData("lock (_lock) { _lockCount++; }")]
+        [InlineData("var x = g; x = new IommuGroup(2); lock (x) { }")]
+        [InlineData("if (false) { lock (_gate) { } }")]
+        public void ExplicitOrUnmodeledLocking_FallsBackToTheGraphEngine(string body)
+        {
+            Assert.Null(Structured(body));
+        }
+
+        [Fact]
+        public void InsideALockStatement_TheLockIsHeld_AndEveryExitReleasesIt()
+        {
+            LockFlowResult result = Structured("lock (_gate) { if (c) return; _monitorCount++; }")!;
+
+            LockEvent access = result.Events.Single(e => e.Kind == LockEventKind.GuardedAccess);
+            Assert.True(access.State.IsHeld(access.Lock!));
+            Assert.All(result.Events.Where(e => e.Kind == LockEventKind.Exit), exit => Assert.Empty(exit.State.Locks));
+            Assert.Equal(2, result.Events.Count(e => e.Kind == LockEventKind.Exit));
+            Assert.Single(result.Events, e => e.Kind == LockEventKind.Release);
+        }
+
+        [Fact]
+        public void AfterAUsingDeclaration_TheRestOfTheBlockHoldsTheGuardsLock_AndTheBlockBeforeItDoesNot()
+        {
+            LockFlowResult result = Structured("_count = 1; using var guard = _mutex.Guard(); _count++;")!;
+
+            LockEvent[] accesses = result.Events.Where(e => e.Kind == LockEventKind.GuardedAccess).OrderBy(e => e.Location.SourceSpan.Start).ToArray();
+            Assert.Equal(2, accesses.Length);
+            Assert.False(accesses[0].State.IsHeld(accesses[0].Lock!));
+            Assert.True(accesses[1].State.IsHeld(accesses[1].Lock!));
+        }
+
+        [Fact]
+        public void AnInfiniteLoop_HasNoEndOfBodyExit_ButOneThatBreaks_Has()
+        {
+            Assert.DoesNotContain(Structured("while (true) { lock (_gate) { if (c) return; } }")!.Events, e => e.Kind == LockEventKind.Exit && e.ExitKind == LockExitKind.EndOfBody);
+            Assert.Contains(Structured("while (true) { lock (_gate) { if (c) break; } }")!.Events, e => e.Kind == LockEventKind.Exit && e.ExitKind == LockExitKind.EndOfBody);
+        }
+    }
+}
