@@ -52,6 +52,25 @@ class Port
         }
 
         [Fact]
+        public void ForeachVariable_NamesTheElement_NotTheEnumeratorsCurrent()
+        {
+            FlowHarness h = FlowHarness.Analyze(Port(@"
+    void F(IommuGroup[] groups, List<IommuGroup> list)
+    {
+        foreach (var grp in groups) { grp.OwnerCount++; }
+        foreach (IommuGroup g in list) { using (g.Mutex.Guard()) { g.OwnerCount++; } }
+    }"), "F");
+
+            Assert.Equal(
+                new[]
+                {
+                    "grp.OwnerCount needs grp.Mutex: {}",
+                    "g.OwnerCount needs g.Mutex: {g.Mutex}",
+                },
+                Locks(h));
+        }
+
+        [Fact]
         public void CallResults_AreDistinctObjects_EvenForTheSameCall()
         {
             FlowHarness h = FlowHarness.Analyze(Port(@"

@@ -542,9 +542,15 @@ namespace IommuAnalyzers.Flow
         {
             if (IsWrite(reference, out IOperation? value))
             {
-                AddWrite(variable, value);
+                // A graph assigns a foreach variable from the enumerator's Current: the variable names each element
+                // itself, not "collection.Current" (which no code can write, nor lock).
+                AddWrite(variable, IsIterationVariable(variable) ? null : value);
             }
         }
+
+        private static bool IsIterationVariable(ISymbol variable) =>
+            variable is ILocalSymbol local && !local.DeclaringSyntaxReferences.IsEmpty &&
+            local.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.ForEachStatementSyntax;
 
         /// <summary>
         /// Whether <paramref name="reference"/> is written, and the value when the write assigns one whole value
