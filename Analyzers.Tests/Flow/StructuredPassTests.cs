@@ -23,6 +23,8 @@ namespace IommuAnalyzers.Tests.Flow
         [InlineData("switch (a.Length) { case 0: lock (_gate) { _monitorCount = 0; } break; default: return; }")]
         [InlineData("while (true) { lock (_gate) { if (c) return; } }")]
         [InlineData("foreach (int x in a) { lock (_gate) { _monitorCount += x; } }")]
+        [InlineData("for (int i = 0; i < a.Length; i++) { lock (_gate) { a[i] = _monitorCount; } }")]
+        [InlineData("var x = g; if (c) x = new IommuGroup(2); lock (_gate) { _monitorCount = x.Id; }")]
         public void ScopedLocking_IsTakenByTheStructuredPass(string body)
         {
             Assert.NotNull(Structured(body));
@@ -37,7 +39,10 @@ namespace IommuAnalyzers.Tests.Flow
         [InlineData("lock (_gate) { goto done; } done: return;")]
         [InlineData("lock (_lock) { _lockCount++; }")]
         [InlineData("var x = g; x = new IommuGroup(2); lock (x) { }")]
+        [InlineData("var x = g; if (c && (x = new IommuGroup(2)) != null) { lock (_gate) { _monitorCount = x.Id; } }")]
+        [InlineData("var x = g; try { lock (_gate) { _monitorCount = x.Id; } } finally { x = new IommuGroup(2); } lock (_gate) { _monitorCount = x.Id; }")]
         [InlineData("if (false) { lock (_gate) { } }")]
+        [InlineData("using (_mutex.Guard()) { while (c) { using (_mutex.Guard()) { _count--; } } }")]
         public void ExplicitOrUnmodeledLocking_FallsBackToTheGraphEngine(string body)
         {
             Assert.Null(Structured(body));

@@ -24,7 +24,7 @@ namespace IommuAnalyzers.Flow
             }
 
             var paths = new OperationPaths(body, context);
-            if (paths.HasFlowSensitive)
+            if (paths.HasFlowSensitive && !StructuredSubset.TracksValues(body, paths))
             {
                 return null;
             }
@@ -37,7 +37,16 @@ namespace IommuAnalyzers.Flow
             private readonly IOperation? _tree;
             private readonly List<LockScope> _scopes = new List<LockScope>();
             private readonly List<ITryOperation> _catchingTries = new List<ITryOperation>();
-            private readonly HashSet<ILabelSymbol> _reachedLabels = new HashSet<ILabelSymbol>(SymbolEqualityComparer.Default);
+            private readonly Dictionary<ILabelSymbol, LockState> _jumps = new Dictionary<ILabelSymbol, LockState>(SymbolEqualityComparer.Default);
+            private readonly Dictionary<ITryOperation, LockState> _thrown = new Dictionary<ITryOperation, LockState>();
+            private readonly Dictionary<object, int> _joinIds = new Dictionary<object, int>();
+
+            // False while a loop body is walked towards its fixed point: its events are recorded on the last walk only.
+            private bool _recording = true;
+
+            // Set when paths meet with different locks held (a scope that took a held KMutex again, then released it):
+            // the held set is then no longer the enclosing scopes', and the body goes to the graph engine.
+            private bool _locksDiverged;
 
             /// <summary>The structured pass over an operation tree: no graph, so none of the graph engine's tables.</summary>
             public BodyAnalysis(IOperation tree, ISymbol owner, LockFlowContext context, OperationPaths paths, CancellationToken cancellationToken)
@@ -51,23 +60,31 @@ namespace IommuAnalyzers.Flow
                 _blocks = ImmutableArray<Microsoft.CodeAnalysis.FlowAnalysis.BasicBlock>.Empty;
                 _innermostFinally = new Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowRegion?[0];
                 _replayEntries = new LockState?[0];
+                _budget = 2000;
             }
 
-            public LockFlowResult RunStructured()
+            /// <summary>The body's result; null when a join met different lock sets (the graph engine reports such joins).</summary>
+            public LockFlowResult? RunStructured()
             {
                 ImmutableArray<LockPath> heldOnEntry = ContractLocks(_context.Resolver.RequiresLock(_owner), _context.Resolver.ReleasesLock(_owner), out LockState entryState);
                 ImmutableArray<LockPath> heldAtExit = ContractLocks(_context.Resolver.RequiresLock(_owner), _context.Resolver.AcquiresLock(_owner), out _);
                 _events = new List<LockEvent>();
-                if (Statement(_tree!, entryState))
+                LockState? end = Statement(_tree!, entryState);
+                if (end != null)
                 {
-                    AddExit(new LockEvent(LockEventKind.Exit, _tree!.Syntax.GetLastToken().GetLocation(), entryState, null, null, LockKind.Monitor, null) { ExitKind = LockExitKind.EndOfBody });
+                    AddExit(new LockEvent(LockEventKind.Exit, _tree!.Syntax.GetLastToken().GetLocation(), end, null, null, LockKind.Monitor, null) { ExitKind = LockExitKind.EndOfBody });
                 }
 
-                return new LockFlowResult(_owner, true, _events.ToImmutableArray(), heldOnEntry, heldAtExit, ImmutableArray<LockState?>.Empty);
+                if (_locksDiverged)
+                {
+                    return null;
+                }
+
+                return new LockFlowResult(_owner, !_exhausted, _exhausted ? ImmutableArray<LockEvent>.Empty : _events.ToImmutableArray(), heldOnEntry, heldAtExit, ImmutableArray<LockState?>.Empty);
             }
 
-            /// <summary>Walks one statement with <paramref name="state"/> held; returns whether its end is reachable.</summary>
-            private bool Statement(IOperation statement, LockState state)
+            /// <summary>Walks one statement from <paramref name="state"/>; returns the state at its end, or null when its end is unreachable.</summary>
+            private LockState? Statement(IOperation statement, LockState state)
             {
                 _cancellationToken.ThrowIfCancellationRequested();
                 switch (statement)
@@ -77,26 +94,33 @@ namespace IommuAnalyzers.Flow
                     case IConstructorBodyOperation constructor:
                         if (constructor.Initializer != null)
                         {
-                            Visit(constructor.Initializer, state, record: true);
+                            state = Visit(constructor.Initializer, state, _recording);
                         }
 
-                        return constructor.BlockBody == null || Statement(constructor.BlockBody, state);
+                        return constructor.BlockBody == null ? state : Statement(constructor.BlockBody, state);
                     case IBlockOperation block:
                         return Statements(block.Operations, 0, state);
+                    case IVariableDeclarationGroupOperation group:
+                        return Declarations(group, state);
                     case IConditionalOperation branch:
-                        Visit(branch.Condition, state, record: true);
-                        bool thenEnds = Statement(branch.WhenTrue, state);
-                        return (branch.WhenFalse == null || Statement(branch.WhenFalse, state)) | thenEnds;
+                        LockState tested = Visit(branch.Condition, state, _recording);
+                        LockState? whenTrue = Statement(branch.WhenTrue, tested);
+                        LockState? whenFalse = branch.WhenFalse == null ? tested : Statement(branch.WhenFalse, tested);
+                        return Join(whenTrue, whenFalse, branch);
                     case IWhileLoopOperation loop:
-                        return InScope(LockScope.ForJumps(loop, loop.ExitLabel, loop.ContinueLabel), () => WhileLoop(loop, state));
+                        return Loop(loop, state, head => WhileBody(loop, head));
                     case IForLoopOperation loop:
-                        return InScope(LockScope.ForJumps(loop, loop.ExitLabel, loop.ContinueLabel), () => ForLoop(loop, state));
+                        foreach (IOperation before in loop.Before)
+                        {
+                            state = Statement(before, state)!;
+                        }
+
+                        return Loop(loop, state, head => ForBody(loop, head));
                     case IForEachLoopOperation loop:
-                        Visit(loop.Collection, state, record: true);
-                        InScope(LockScope.ForJumps(loop, loop.ExitLabel, loop.ContinueLabel), () => Statement(loop.Body, state));
-                        return true;
+                        LockState collection = Visit(loop.Collection, state, _recording);
+                        return Loop(loop, collection, head => (head, Statement(loop.Body, head)));
                     case ISwitchOperation choice:
-                        return InScope(LockScope.ForJumps(choice, choice.ExitLabel, null), () => Switch(choice, state));
+                        return Switch(choice, state);
                     case ITryOperation attempt:
                         return Try(attempt, state);
                     case ILockOperation locked:
@@ -104,69 +128,23 @@ namespace IommuAnalyzers.Flow
                     case IUsingOperation scoped:
                         return Using(scoped, state);
                     case IReturnOperation returned:
-                        return Return(returned, state);
+                        Return(returned, state);
+                        return null;
                     case IThrowOperation thrown:
-                        Visit(thrown.Exception!, state, record: true);
-                        Throw(thrown, state);
-                        return false;
+                        Throw(thrown, Visit(thrown.Exception!, state, _recording));
+                        return null;
                     case IBranchOperation jump:
-                        _reachedLabels.Add(jump.Target);
-                        LeaveScopes(ScopeDepthOf(jump.Target), state, out _);
-                        return false;
+                        Jump(jump.Target, LeaveScopes(ScopeDepthOf(jump.Target), state));
+                        return null;
                     case IEmptyOperation _:
-                        return true;
+                        return state;
                     default:
-                        Visit(statement, state, record: true);
-                        return true;
+                        return Visit(statement, state, _recording);
                 }
-            }
-
-            private bool InScope(LockScope scope, System.Func<bool> walk)
-            {
-                _scopes.Add(scope);
-                bool ends = walk();
-                _scopes.RemoveAt(_scopes.Count - 1);
-                return ends;
-            }
-
-            private bool ForLoop(IForLoopOperation loop, LockState state)
-            {
-                        foreach (IOperation before in loop.Before)
-                        {
-                            Statement(before, state);
-                        }
-
-                        if (loop.Condition != null)
-                        {
-                            Visit(loop.Condition, state, record: true);
-                        }
-
-                        if (Statement(loop.Body, state) || _reachedLabels.Contains(loop.ContinueLabel))
-                        {
-                            foreach (IOperation bottom in loop.AtLoopBottom)
-                            {
-                                Statement(bottom, state);
-                            }
-                        }
-
-                        return loop.Condition != null || _reachedLabels.Contains(loop.ExitLabel);
-            }
-
-            private bool Return(IReturnOperation returned, LockState state)
-            {
-                if (returned.ReturnedValue != null)
-                {
-                    Visit(returned.ReturnedValue, state, record: true);
-                }
-
-                LeaveScopes(0, state, out LockState exitState);
-                Location location = returned.ReturnedValue != null ? ExitLocator.ValueExit(returned.ReturnedValue.Syntax) : returned.Syntax.GetLocation();
-                AddExit(new LockEvent(LockEventKind.Exit, location, exitState, returned.ReturnedValue, null, LockKind.Monitor, null) { ExitKind = LockExitKind.Return });
-                return false;
             }
 
             /// <summary>The statements of a block from <paramref name="start"/> on; a using declaration scopes the rest of them.</summary>
-            private bool Statements(ImmutableArray<IOperation> statements, int start, LockState state)
+            private LockState? Statements(ImmutableArray<IOperation> statements, int start, LockState state)
             {
                 for (int i = start; i < statements.Length; i++)
                 {
@@ -176,99 +154,185 @@ namespace IommuAnalyzers.Flow
                     }
 
                     // Code after a statement whose end is unreachable is never run (there are no labels here).
-                    if (!Statement(statements[i], state))
+                    LockState? next = Statement(statements[i], state);
+                    if (next == null)
                     {
-                        return false;
-                    }
-                }
-
-                return true;
-            }
-
-            private bool WhileLoop(IWhileLoopOperation loop, LockState state)
-            {
-                bool forever = loop.Condition?.ConstantValue.HasValue == true;
-                if (loop.ConditionIsTop && loop.Condition != null && !forever)
-                {
-                    Visit(loop.Condition, state, record: true);
-                }
-
-                bool bodyEnds = Statement(loop.Body, state);
-                if (!loop.ConditionIsTop && loop.Condition != null && (bodyEnds || _reachedLabels.Contains(loop.ContinueLabel)))
-                {
-                    Visit(loop.Condition, state, record: true);
-                }
-
-                return !forever || _reachedLabels.Contains(loop.ExitLabel);
-            }
-
-            private bool Switch(ISwitchOperation choice, LockState state)
-            {
-                Visit(choice.Value, state, record: true);
-                bool hasDefault = false;
-                foreach (ISwitchCaseOperation section in choice.Cases)
-                {
-                    foreach (ICaseClauseOperation clause in section.Clauses)
-                    {
-                        hasDefault |= clause.CaseKind == CaseKind.Default;
-                        Visit(clause, state, record: true);
+                        return null;
                     }
 
-                    foreach (IOperation inner in section.Body)
+                    state = next;
+                }
+
+                return state;
+            }
+
+            /// <summary>Local declarations: each initializer, then the write of its local (the assignment the graph makes of it).</summary>
+            private LockState Declarations(IVariableDeclarationGroupOperation group, LockState state)
+            {
+                foreach (IVariableDeclarationOperation declaration in group.Declarations)
+                {
+                    foreach (IVariableDeclaratorOperation declarator in declaration.Declarators)
                     {
-                        if (!Statement(inner, state))
+                        if (declarator.Initializer != null)
                         {
-                            break;
+                            state = Visit(declarator.Initializer.Value, state, _recording);
+                            state = _paths.Write(state, declarator.Symbol, declarator.Initializer.Value, declarator.Syntax);
                         }
                     }
                 }
 
-                return !hasDefault || _reachedLabels.Contains(choice.ExitLabel);
+                return state;
             }
 
-            private bool Try(ITryOperation attempt, LockState state)
+            /// <summary>
+            /// A loop: its head state to a fixed point (entry joined with the back edges), the body walked without
+            /// recording until the head is stable, then once more recording. Returns the state after the loop: the
+            /// condition's false edge joined with every break.
+            /// </summary>
+            /// <param name="body">From the head state: the state on the condition's false edge (null: none) and at the body's end.</param>
+            private LockState? Loop(ILoopOperation loop, LockState entry, System.Func<LockState, (LockState? Exit, LockState? End)> body)
+            {
+                bool recording = _recording;
+                _recording = false;
+                LockState head = entry;
+                for (int round = 0; ; round++)
+                {
+                    if (round > 16 || --_budget < 0)
+                    {
+                        _exhausted = true;
+                        _recording = recording;
+                        return null;
+                    }
+
+                    _jumps.Remove(loop.ContinueLabel);
+                    _jumps.Remove(loop.ExitLabel);
+                    (_, LockState? end) = InScope(LockScope.ForJumps(loop, loop.ExitLabel, loop.ContinueLabel), () => body(head));
+                    LockState? back = Join(end, Jumped(loop.ContinueLabel), loop.Body);
+                    LockState next = back == null ? head : JoinAt(entry, back, loop);
+                    if (next.Equals(head))
+                    {
+                        break;
+                    }
+
+                    head = next;
+                }
+
+                _recording = recording;
+                _jumps.Remove(loop.ContinueLabel);
+                _jumps.Remove(loop.ExitLabel);
+                (LockState? exit, _) = InScope(LockScope.ForJumps(loop, loop.ExitLabel, loop.ContinueLabel), () => body(head));
+                return Join(exit, Jumped(loop.ExitLabel), loop);
+            }
+
+            private (LockState? Exit, LockState? End) WhileBody(IWhileLoopOperation loop, LockState head)
+            {
+                bool forever = loop.Condition?.ConstantValue.HasValue == true;
+                if (loop.ConditionIsTop)
+                {
+                    LockState tested = loop.Condition != null && !forever ? Visit(loop.Condition, head, _recording) : head;
+                    return (forever ? null : tested, Statement(loop.Body, tested));
+                }
+
+                // do ... while: the condition runs after the body (and after a continue).
+                LockState? end = Join(Statement(loop.Body, head), Jumped(loop.ContinueLabel), loop.Body);
+                _jumps.Remove(loop.ContinueLabel);
+                LockState? afterCondition = end == null || loop.Condition == null ? end : Visit(loop.Condition, end, _recording);
+                return (afterCondition, afterCondition);
+            }
+
+            private (LockState? Exit, LockState? End) ForBody(IForLoopOperation loop, LockState head)
+            {
+                LockState tested = loop.Condition != null ? Visit(loop.Condition, head, _recording) : head;
+                LockState? end = Join(Statement(loop.Body, tested), Jumped(loop.ContinueLabel), loop.Body);
+                _jumps.Remove(loop.ContinueLabel);
+                if (end != null)
+                {
+                    foreach (IOperation bottom in loop.AtLoopBottom)
+                    {
+                        end = Statement(bottom, end)!;
+                    }
+                }
+
+                return (loop.Condition != null ? tested : null, end);
+            }
+
+            private LockState? Switch(ISwitchOperation choice, LockState state)
+            {
+                LockState tested = Visit(choice.Value, state, _recording);
+                bool hasDefault = false;
+                _jumps.Remove(choice.ExitLabel);
+                LockState? ends = null;
+                _scopes.Add(LockScope.ForJumps(choice, choice.ExitLabel, null));
+                foreach (ISwitchCaseOperation section in choice.Cases)
+                {
+                    // Each section is entered after the tests of the clauses before it, and of its own.
+                    foreach (ICaseClauseOperation clause in section.Clauses)
+                    {
+                        hasDefault |= clause.CaseKind == CaseKind.Default;
+                        tested = Visit(clause, tested, _recording);
+                    }
+
+                    ends = Join(ends, Statements(section.Body, 0, tested), choice);
+                }
+
+                _scopes.RemoveAt(_scopes.Count - 1);
+                return Join(Join(ends, hasDefault ? null : tested, choice), Jumped(choice.ExitLabel), choice);
+            }
+
+            private LockState? Try(ITryOperation attempt, LockState state)
             {
                 bool catches = !attempt.Catches.IsEmpty;
                 if (catches)
                 {
                     _catchingTries.Add(attempt);
+                    _thrown.Remove(attempt);
                 }
 
-                _scopes.Add(LockScope.ForJumps(attempt, null, null));
-                bool ends = Statement(attempt.Body, state);
+                var scope = LockScope.ForJumps(attempt, null, null);
+                _scopes.Add(scope);
+                LockState? ends = Statement(attempt.Body, state);
                 _scopes.RemoveAt(_scopes.Count - 1);
                 if (catches)
                 {
                     _catchingTries.RemoveAt(_catchingTries.Count - 1);
                 }
 
+                // A handler starts from the explicit throws of its try; without any, from the try's entry state.
+                LockState handlerEntry = _thrown.TryGetValue(attempt, out LockState? thrown) ? thrown : state;
+                _thrown.Remove(attempt);
                 foreach (ICatchClauseOperation handler in attempt.Catches)
                 {
+                    LockState caught = handlerEntry;
                     if (handler.ExceptionDeclarationOrExpression != null)
                     {
-                        Visit(handler.ExceptionDeclarationOrExpression, state, record: true);
+                        caught = Visit(handler.ExceptionDeclarationOrExpression, caught, _recording);
                     }
 
                     if (handler.Filter != null)
                     {
-                        Visit(handler.Filter, state, record: true);
+                        caught = Visit(handler.Filter, caught, _recording);
                     }
 
-                    ends |= Statement(handler.Handler, state);
+                    ends = Join(ends, Statement(handler.Handler, caught), attempt);
                 }
 
                 if (attempt.Finally != null)
                 {
-                    // A finally that holds nothing of its own runs with the state of the try (the locks around it).
-                    Statement(attempt.Finally, state);
+                    // The finally writes nothing the structured pass tracks and takes no lock (StructuredSubset): it runs
+                    // with the join of everything that enters it, and leaves each path's state as it was.
+                    LockState? entered = Join(ends, scope.Leaving, attempt.Finally);
+                    if (entered != null)
+                    {
+                        Statement(attempt.Finally, entered);
+                    }
                 }
 
                 return ends;
             }
 
-            private bool Lock(ILockOperation locked, LockState state)
+            private LockState? Lock(ILockOperation locked, LockState state)
             {
-                Visit(locked.LockedValue, state, record: true);
+                state = Visit(locked.LockedValue, state, _recording);
                 LockPath? path = _paths.ObjectOf(locked.LockedValue, state);
                 if (path == null)
                 {
@@ -277,25 +341,24 @@ namespace IommuAnalyzers.Flow
 
                 // The graph lowers lock (x) to Monitor.Enter(x, ref taken) and a finally with Monitor.Exit(x), both at x.
                 Location site = locked.LockedValue.Syntax.GetLocation();
-                Add(new LockEvent(LockEventKind.Acquire, site, state, locked.LockedValue, path, LockKind.Monitor, MonitorMethod("Enter", 2)));
+                Add(_recording, new LockEvent(LockEventKind.Acquire, site, state, locked.LockedValue, path, LockKind.Monitor, MonitorMethod("Enter", 2)));
                 LockState inside = state.Acquire(path, LockKind.Monitor, site);
-                var release = new LockEvent(LockEventKind.Release, site, inside, locked.LockedValue, path, LockKind.Monitor, MonitorMethod("Exit", 1));
-                return Scoped(locked, path, inside, release, body => Statement(locked.Body, body));
+                return Scoped(locked, path, inside, held => new LockEvent(LockEventKind.Release, site, held, locked.LockedValue, path, LockKind.Monitor, MonitorMethod("Exit", 1)), body => Statement(locked.Body, body));
             }
 
             /// <summary><c>using (m.Guard())</c> and <c>using (var g = l.EnterScope())</c>: held in the body, released by the guard's Dispose.</summary>
-            private bool Using(IUsingOperation scoped, LockState state) =>
+            private LockState? Using(IUsingOperation scoped, LockState state) =>
                 Guarded(scoped, scoped.Resources, StructuredSubset.GuardOf(scoped.Resources)!, state, inside => Statement(scoped.Body, inside));
 
             /// <summary><c>using var g = m.Guard();</c>: held in the rest of the block, released by the guard's Dispose at its end.</summary>
-            private bool UsingDeclaration(IUsingDeclarationOperation declaration, ImmutableArray<IOperation> statements, int next, LockState state) =>
+            private LockState? UsingDeclaration(IUsingDeclarationOperation declaration, ImmutableArray<IOperation> statements, int next, LockState state) =>
                 Guarded(declaration, declaration.DeclarationGroup, StructuredSubset.GuardOf(declaration.DeclarationGroup)!, state, inside => Statements(statements, next, inside),
                     declaration.DeclarationGroup.Declarations[0].Declarators[0]);
 
             /// <param name="releaseSite">Where the graph puts the lowered Dispose: the declarator of a using declaration, else the resource.</param>
-            private bool Guarded(IOperation statement, IOperation resource, IInvocationOperation guard, LockState state, System.Func<LockState, bool> body, IOperation? releaseSite = null)
+            private LockState? Guarded(IOperation statement, IOperation resource, IInvocationOperation guard, LockState state, System.Func<LockState, LockState?> body, IOperation? releaseSite = null)
             {
-                LockState inside = Visit(resource, state, record: true);
+                LockState inside = resource is IVariableDeclarationGroupOperation group ? Declarations(group, state) : Visit(resource, state, _recording);
                 LockPath? path = _paths.GuardedLockOf(guard, inside, out LockKind kind);
 
                 // The graph's lowered Dispose call is the interface's (IDisposable.Dispose), but a ref struct's own
@@ -308,23 +371,26 @@ namespace IommuAnalyzers.Flow
                 }
 
                 IOperation site = releaseSite ?? resource;
-                var release = new LockEvent(LockEventKind.Release, site.Syntax.GetLocation(), inside, site, path, kind, dispose) { IsScoped = true };
-                return Scoped(statement, path, inside, release, body);
+                return Scoped(statement, path, inside, held => new LockEvent(LockEventKind.Release, site.Syntax.GetLocation(), held, site, path, kind, dispose) { IsScoped = true }, body);
             }
 
-            /// <summary>Walks the body of a lock scope; its release is an event when some path leaves the scope.</summary>
-            private bool Scoped(IOperation statement, LockPath path, LockState inside, LockEvent release, System.Func<LockState, bool> body)
+            /// <summary>
+            /// Walks the body of a lock scope. Its release runs with the join of every state that leaves the scope (as
+            /// the graph's finally does), and is an event when some path leaves it.
+            /// </summary>
+            private LockState? Scoped(IOperation statement, LockPath path, LockState inside, System.Func<LockState, LockEvent> release, System.Func<LockState, LockState?> body)
             {
                 var scope = LockScope.ForLock(statement, path);
                 _scopes.Add(scope);
-                bool ends = body(inside);
+                LockState? end = body(inside);
                 _scopes.RemoveAt(_scopes.Count - 1);
-                if (ends || scope.Left)
+                LockState? leaving = Join(end, scope.Leaving, statement);
+                if (leaving != null)
                 {
-                    Add(release);
+                    Add(_recording, release(leaving));
                 }
 
-                return ends;
+                return end?.Release(path);
             }
 
             private static IMethodSymbol? DisposeOf(ITypeSymbol guardType)
@@ -340,36 +406,64 @@ namespace IommuAnalyzers.Flow
                 return null;
             }
 
-            /// <summary>An explicit throw: caught by an enclosing try of the body, or an exit after every lock it leaves.</summary>
+            private void Return(IReturnOperation returned, LockState state)
+            {
+                if (returned.ReturnedValue != null)
+                {
+                    state = Visit(returned.ReturnedValue, state, _recording);
+                }
+
+                LockState exitState = LeaveScopes(0, state);
+                Location location = returned.ReturnedValue != null ? ExitLocator.ValueExit(returned.ReturnedValue.Syntax) : returned.Syntax.GetLocation();
+                if (_recording)
+                {
+                    AddExit(new LockEvent(LockEventKind.Exit, location, exitState, returned.ReturnedValue, null, LockKind.Monitor, null) { ExitKind = LockExitKind.Return });
+                }
+            }
+
+            /// <summary>An explicit throw: to the handlers of the innermost try it is in, or an exit after every lock it leaves.</summary>
             private void Throw(IThrowOperation thrown, LockState state)
             {
-                int depth = 0;
                 if (_catchingTries.Count > 0)
                 {
                     ITryOperation catcher = _catchingTries[_catchingTries.Count - 1];
-                    depth = _scopes.FindIndex(s => ReferenceEquals(s.Statement, catcher)) + 1;
+                    LockState caught = LeaveScopes(_scopes.FindIndex(s => ReferenceEquals(s.Statement, catcher)) + 1, state);
+                    _thrown[catcher] = _thrown.TryGetValue(catcher, out LockState? seen) ? JoinAt(seen, caught, catcher) : caught;
+                    return;
                 }
 
-                LeaveScopes(depth, state, out LockState after);
-                if (_catchingTries.Count == 0)
+                LockState after = LeaveScopes(0, state);
+                if (_recording)
                 {
                     AddExit(new LockEvent(LockEventKind.Exit, ExitLocator.ValueExit(thrown.Exception!.Syntax), after, thrown.Exception, null, LockKind.Monitor, null) { ExitKind = LockExitKind.Throw });
                 }
             }
 
-            /// <summary>Marks the lock scopes above <paramref name="depth"/> as left, and gives the state once they are released.</summary>
-            private void LeaveScopes(int depth, LockState state, out LockState after)
+            /// <summary>A break or continue: its state joins the others at its target.</summary>
+            private void Jump(ILabelSymbol target, LockState state)
             {
-                after = state;
+                _jumps[target] = _jumps.TryGetValue(target, out LockState? seen) ? JoinAt(seen, state, target) : state;
+            }
+
+            private LockState? Jumped(ILabelSymbol? target) => target != null && _jumps.TryGetValue(target, out LockState? state) ? state : null;
+
+            /// <summary>
+            /// Leaves the scopes above <paramref name="depth"/> (innermost first): each records the state that leaves
+            /// it, lock scopes release their lock. Returns the state once they are left.
+            /// </summary>
+            private LockState LeaveScopes(int depth, LockState state)
+            {
                 for (int i = _scopes.Count - 1; i >= depth; i--)
                 {
                     LockScope scope = _scopes[i];
+                    scope.Leaving = Join(scope.Leaving, state, scope.Statement);
                     if (scope.Path != null)
                     {
-                        scope.Left = true;
-                        after = after.Release(scope.Path);
+                        state = state.Release(scope.Path);
                     }
                 }
+
+                return state;
             }
 
             /// <summary>How many scopes enclose the loop or switch a break or continue jumps to (it leaves the ones inside).</summary>
@@ -384,6 +478,65 @@ namespace IommuAnalyzers.Flow
                 }
 
                 return 0;
+            }
+
+            private (LockState? Exit, LockState? End) InScope(LockScope scope, System.Func<(LockState? Exit, LockState? End)> walk)
+            {
+                _scopes.Add(scope);
+                (LockState? Exit, LockState? End) result = walk();
+                _scopes.RemoveAt(_scopes.Count - 1);
+                return result;
+            }
+
+            /// <summary>Paths meeting at <paramref name="site"/>: a variable whose values differ gets the site's phi.</summary>
+            private LockState? Join(LockState? left, LockState? right, object site)
+            {
+                if (left == null)
+                {
+                    return right;
+                }
+
+                return right == null ? left : JoinAt(left, right, site);
+            }
+
+            private LockState JoinAt(LockState left, LockState right, object site)
+            {
+                if (!SameLocks(left, right))
+                {
+                    _locksDiverged = true;
+                }
+
+                return LockState.JoinAt(left, right, JoinId(site));
+            }
+
+            private static bool SameLocks(LockState left, LockState right)
+            {
+                if (left.Locks.Length != right.Locks.Length)
+                {
+                    return false;
+                }
+
+                foreach (HeldLock held in left.Locks)
+                {
+                    if (!(right.Find(held.Path) is HeldLock other) || other.Kind != held.Kind || other.OnAllPaths != held.OnAllPaths || other.Depth != held.Depth || !Equals(other.AcquiredAt, held.AcquiredAt))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            /// <summary>A join site's number for its phis: negative, so never a graph ordinal, and the same on every round of a loop.</summary>
+            private int JoinId(object site)
+            {
+                if (!_joinIds.TryGetValue(site, out int id))
+                {
+                    id = -1 - _joinIds.Count;
+                    _joinIds.Add(site, id);
+                }
+
+                return id;
             }
 
             private IMethodSymbol? MonitorMethod(string name, int parameters)
@@ -425,8 +578,8 @@ namespace IommuAnalyzers.Flow
                 /// <summary>The lock of a <c>lock</c> statement; null for the other scopes.</summary>
                 public LockPath? Path { get; }
 
-                /// <summary>Whether some path left the scope (so its lowered release runs).</summary>
-                public bool Left { get; set; }
+                /// <summary>The join of the states that left the scope early (return, break, continue, throw); null: none did.</summary>
+                public LockState? Leaving { get; set; }
 
                 public bool IsTargetOf(ILabelSymbol label) =>
                     SymbolEqualityComparer.Default.Equals(label, _exit) || SymbolEqualityComparer.Default.Equals(label, _continue);

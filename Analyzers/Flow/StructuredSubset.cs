@@ -49,6 +49,61 @@ namespace IommuAnalyzers.Flow
             return null;
         }
 
+        /// <summary>
+        /// Whether the pass can track what the body's reassigned variables denote: each is written where a statement
+        /// runs (not inside a conditional expression, where the graph joins paths the walk does not see, nor in a
+        /// finally or a catch filter), and no lock or guard taken by a scope is named through one (a join could rename
+        /// a held lock the scope then releases by its old name).
+        /// </summary>
+        public static bool TracksValues(IOperation body, OperationPaths paths)
+        {
+            foreach (IOperation operation in body.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case ILockOperation locked when paths.DependsOnFlowSensitive(locked.LockedValue):
+                        return false;
+                    case IUsingOperation scoped when paths.DependsOnFlowSensitive(scoped.Resources):
+                        return false;
+                    case IUsingDeclarationOperation declaration when paths.DependsOnFlowSensitive(declaration.DeclarationGroup):
+                        return false;
+                    case ILocalReferenceOperation local when paths.IsFlowSensitive(local.Local) && OperationPaths.IsWrite(local, out _) && !WrittenAtStatementLevel(local):
+                    case IParameterReferenceOperation parameter when paths.IsFlowSensitive(parameter.Parameter) && OperationPaths.IsWrite(parameter, out _) && !WrittenAtStatementLevel(parameter):
+                    case IDeclarationPatternOperation pattern when pattern.DeclaredSymbol != null && paths.IsFlowSensitive(pattern.DeclaredSymbol):
+                    case IRecursivePatternOperation recursive when recursive.DeclaredSymbol != null && paths.IsFlowSensitive(recursive.DeclaredSymbol):
+                        return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool WrittenAtStatementLevel(IOperation write)
+        {
+            for (IOperation? node = write.Parent; node != null; node = node.Parent)
+            {
+                switch (node)
+                {
+                    case IConditionalOperation conditional when !(conditional.Syntax is IfStatementSyntax):
+                    case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd }:
+                    case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr }:
+                    case ICoalesceOperation _:
+                    case ICoalesceAssignmentOperation _:
+                    case IConditionalAccessOperation _:
+                    case ISwitchExpressionOperation _:
+                    case ICatchClauseOperation clause when clause.Filter != null && clause.Filter.Syntax.Span.Contains(write.Syntax.Span):
+                        return false;
+                    case ITryOperation attempt when attempt.Finally != null && attempt.Finally.Syntax.Span.Contains(write.Syntax.Span):
+                        return false;
+                    case IMethodBodyOperation _:
+                    case IConstructorBodyOperation _:
+                        return true;
+                }
+            }
+
+            return true;
+        }
+
         private static bool IsModeled(IOperation operation, LockFlowContext context, SemanticModel? model)
         {
             switch (operation)
