@@ -100,7 +100,7 @@ namespace IommuAnalyzers.Locking
                 : LockFlowAnalysis.Analyze(graph, owner, flow, inherited, context.CancellationToken);
             if (result.IsComplete)
             {
-                var rules = new LockRuleContext(result, model, context.ReportDiagnostic);
+                var rules = new LockRuleContext(result, model, flow.Model, context.ReportDiagnostic);
                 GuardedMemberWithoutLockRule.Check(rules);
                 LockHeldAtExitRule.Check(rules);
                 ReleaseOfUnheldLockRule.Check(rules);

@@ -22,6 +22,16 @@ namespace IommuAnalyzers.Locking
         /// <summary>For IOMMU0101: <c>Return</c>, <c>Throw</c> or <c>EndOfBody</c>.</summary>
         public const string ExitKind = "ExitKind";
 
+        /// <summary>
+        /// For IOMMU0100: the access's statement follows, in the same statement list, an explicit release of its lock
+        /// (<c>Unlock()</c>, <c>Monitor.Exit</c>, <c>Exit()</c>) that ran with the lock held on every path, and no other
+        /// use of the lock lies between them: how many statements back that release is. The fix widens that section.
+        /// </summary>
+        public const string ReleaseStatementsBack = "ReleaseStatementsBack";
+
+        /// <summary>With <see cref="ReleaseStatementsBack"/>: the release call as written (<c>_lock.Unlock()</c>), so the fix finds that very statement.</summary>
+        public const string ReleaseCall = "ReleaseCall";
+
         public const string KMutexKind = "KMutex";
         public const string MonitorKind = "Monitor";
         public const string ThreadingLockKind = "Lock";
@@ -32,14 +42,18 @@ namespace IommuAnalyzers.Locking
     {
         private readonly Action<Diagnostic> _report;
 
-        public LockRuleContext(LockFlowResult result, SemanticModel model, Action<Diagnostic> report)
+        public LockRuleContext(LockFlowResult result, SemanticModel model, LockModel locks, Action<Diagnostic> report)
         {
             Result = result;
             Model = model;
+            Locks = locks;
             _report = report;
         }
 
         public LockFlowResult Result { get; }
+
+        /// <summary>The lock primitives (to tell a primitive's release from a <c>[ReleasesLock]</c> helper's).</summary>
+        public LockModel Locks { get; }
 
         public SemanticModel Model { get; }
 

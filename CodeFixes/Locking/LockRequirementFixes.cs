@@ -37,12 +37,23 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return;
             }
 
+            SemanticModel? model = context.Diagnostics.Any(FollowsRelease) ? await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false) : null;
             foreach (Diagnostic diagnostic in context.Diagnostics.Where(d => fixableIds.Contains(d.Id)))
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 CodeAction? wrap = null;
                 CodeAction? requires = null;
-                if (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) is WrapTarget target)
+                if (model != null && SectionWidening.Find(node, diagnostic, model, null, context.CancellationToken) is { IsSafe: true } move)
+                {
+                    // Widening the section just released replaces the wrap (a second section would leave the window
+                    // between the two open). It shares the wrap's key: both are the site's lock fix, and the Fix All of
+                    // that key (the one dotnet format applies) chooses per site the same way.
+                    wrap = CodeAction.Create(
+                        "Move '" + move.Release.Expression + "' after this access",
+                        cancellationToken => WrapAsync(context.Document, new[] { diagnostic }, cancellationToken),
+                        WrapKey);
+                }
+                else if (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) is WrapTarget target)
                 {
                     wrap = CodeAction.Create(
                         "Wrap in " + (IsKMutex(diagnostic) ? "using (" + lockText + ".Guard())" : "lock (" + lockText + ")"),
@@ -77,6 +88,8 @@ namespace IommuAnalyzers.CodeFixes.Locking
             }
         }
 
+        private static bool FollowsRelease(Diagnostic diagnostic) => diagnostic.Properties.ContainsKey(LockDiagnosticProperties.ReleaseStatementsBack);
+
         private static string? RequiresArgument(Diagnostic diagnostic) =>
             diagnostic.Properties.TryGetValue(LockDiagnosticProperties.RequiresLockArgument, out string? argument) ? argument : null;
 
@@ -109,7 +122,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
             foreach (Diagnostic diagnostic in diagnostics)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                bool canWrap = LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) != null;
+                bool canWrap = (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) != null) || FollowsRelease(diagnostic);
                 SyntaxNode? member = RequiresArgument(diagnostic) != null ? await RequiresTargetAsync(document, node, answers, cancellationToken).ConfigureAwait(false) : null;
                 bool canRequire = member != null;
                 bool prefer = canRequire && (!canWrap || await LockFixPreference.PrefersRequiresLockAsync(document, member!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false));
@@ -163,8 +176,12 @@ namespace IommuAnalyzers.CodeFixes.Locking
         private static bool IsKMutex(Diagnostic diagnostic) =>
             diagnostic.Properties.TryGetValue(LockDiagnosticProperties.LockKind, out string? kind) && kind == LockDiagnosticProperties.KMutexKind;
 
-        // ---- wrap in the lock ----
+        // ---- wrap in the lock, or widen the section just released ----
 
+        /// <summary>
+        /// The lock fix of each diagnostic: the move of its statement into the section an explicit release just closed
+        /// where <see cref="SectionWidening"/> allows it, the wrap in a new section elsewhere.
+        /// </summary>
         public static async Task<Document> WrapAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
             SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
@@ -173,17 +190,41 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return document;
             }
 
-            // One wrap per distinct target; targets that overlap one already chosen wait for the next Fix All pass.
+            List<Diagnostic> ordered = diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ToList();
+            SemanticModel? model = ordered.Any(FollowsRelease) ? await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) : null;
+
+            // One wrap per distinct target; targets that overlap one already chosen wait for the next Fix All pass. The
+            // accesses after one release move together; once one of them cannot, it is wrapped, and the new section
+            // between the release and the later ones keeps those from moving too (as when they are fixed one at a time).
             var chosen = new List<(WrapTarget Target, string Lock, bool KMutex)>();
-            foreach (Diagnostic diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
+            var moves = new List<SectionWidening>();
+            var moving = new HashSet<StatementSyntax>();
+            var blocked = new HashSet<ExpressionStatementSyntax>();
+            foreach (Diagnostic diagnostic in ordered)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                SectionWidening? move = model == null ? null : SectionWidening.Find(node, diagnostic, model, moving, cancellationToken);
+                if (move != null && move.IsSafe && !blocked.Contains(move.Release))
+                {
+                    if (!chosen.Any(c => c.Target.Span.IntersectsWith(move.Span)) && moving.Add(move.Moved))
+                    {
+                        moves.Add(move);
+                    }
+
+                    continue;
+                }
+
+                if (move != null)
+                {
+                    blocked.Add(move.Release);
+                }
+
                 if (!(LockText(diagnostic) is string lockText) || !(WrapTargetAt(node, lockText) is WrapTarget target))
                 {
                     continue;
                 }
 
-                if (chosen.Any(c => c.Target.Span.IntersectsWith(target.Span) || c.Target.Span.Contains(target.Span)))
+                if (chosen.Any(c => c.Target.Span.IntersectsWith(target.Span) || c.Target.Span.Contains(target.Span)) || moves.Any(m => m.Span.IntersectsWith(target.Span)))
                 {
                     continue;
                 }
@@ -191,19 +232,23 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 chosen.Add((target, lockText, IsKMutex(diagnostic)));
             }
 
-            if (chosen.Count == 0)
+            if (chosen.Count == 0 && moves.Count == 0)
             {
                 return document;
             }
 
+            SyntaxNode tracked = root.TrackNodes(moves.SelectMany(m => new SyntaxNode[] { m.Release, m.Moved }).Concat(chosen.Select(c => c.Target.Anchor)));
+            tracked = SectionWidening.ApplyTracked(tracked, moves);
+
             SyntaxTrivia endOfLine = SyntaxTriviaHelpers.EndOfLine(root);
             var annotations = new Dictionary<SyntaxAnnotation, (WrapTarget Target, string Lock, bool KMutex)>();
-            SyntaxNode annotated = root.ReplaceNodes(
-                chosen.Select(c => c.Target.Anchor),
+            var anchors = chosen.Select(c => (Current: tracked.GetCurrentNode(c.Target.Anchor), Chosen: c)).Where(a => a.Current != null).ToList();
+            SyntaxNode annotated = tracked.ReplaceNodes(
+                anchors.Select(a => a.Current!),
                 (original, rewritten) =>
                 {
                     var annotation = new SyntaxAnnotation();
-                    annotations.Add(annotation, chosen.First(c => c.Target.Anchor == original));
+                    annotations.Add(annotation, anchors.First(a => a.Current == original).Chosen);
                     return rewritten.WithAdditionalAnnotations(annotation);
                 });
 
