@@ -37,7 +37,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return;
             }
 
-            SemanticModel? model = context.Diagnostics.Any(FollowsRelease) ? await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false) : null;
+            SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
             foreach (Diagnostic diagnostic in context.Diagnostics.Where(d => fixableIds.Contains(d.Id)))
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
@@ -53,10 +53,12 @@ namespace IommuAnalyzers.CodeFixes.Locking
                         cancellationToken => WrapAsync(context.Document, new[] { diagnostic }, cancellationToken),
                         WrapKey);
                 }
-                else if (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) is WrapTarget target)
+                else if (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText, model, context.CancellationToken) is WrapTarget target)
                 {
+                    string named = target.Restructuring?.LockText ?? lockText;
                     wrap = CodeAction.Create(
-                        "Wrap in " + (IsKMutex(diagnostic) ? "using (" + lockText + ".Guard())" : "lock (" + lockText + ")"),
+                        "Wrap in " + (IsKMutex(diagnostic) ? "using (" + named + ".Guard())" : "lock (" + named + ")") +
+                            (target.Restructuring != null ? " inside the check of '" + target.Restructuring.Tested + "'" : ""),
                         cancellationToken => WrapAsync(context.Document, new[] { diagnostic }, cancellationToken),
                         WrapKey);
                 }
@@ -116,13 +118,14 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return document;
             }
 
+            SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             var requires = new List<Diagnostic>();
             var wraps = new List<Diagnostic>();
             var answers = new Dictionary<SyntaxNode, bool>();
             foreach (Diagnostic diagnostic in diagnostics)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                bool canWrap = (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) != null) || FollowsRelease(diagnostic);
+                bool canWrap = (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText, model, cancellationToken) != null) || FollowsRelease(diagnostic);
                 SyntaxNode? member = RequiresArgument(diagnostic) != null ? await RequiresTargetAsync(document, node, answers, cancellationToken).ConfigureAwait(false) : null;
                 bool canRequire = member != null;
                 bool prefer = canRequire && (!canWrap || await LockFixPreference.PrefersRequiresLockAsync(document, member!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false));
@@ -191,7 +194,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
             }
 
             List<Diagnostic> ordered = diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ToList();
-            SemanticModel? model = ordered.Any(FollowsRelease) ? await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) : null;
+            SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
 
             // One wrap per distinct target; targets that overlap one already chosen wait for the next Fix All pass. The
             // accesses after one release move together; once one of them cannot, it is wrapped, and the new section
@@ -219,7 +222,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                     blocked.Add(move.Release);
                 }
 
-                if (!(LockText(diagnostic) is string lockText) || !(WrapTargetAt(node, lockText) is WrapTarget target))
+                if (!(LockText(diagnostic) is string lockText) || !(WrapTargetAt(node, lockText, model, cancellationToken) is WrapTarget target))
                 {
                     continue;
                 }
@@ -269,12 +272,19 @@ namespace IommuAnalyzers.CodeFixes.Locking
         {
             private readonly int _count;
 
-            private WrapTarget(SyntaxNode anchor, int count, Microsoft.CodeAnalysis.Text.TextSpan span)
+            private WrapTarget(SyntaxNode anchor, int count, Microsoft.CodeAnalysis.Text.TextSpan span, NullCheckedPlacement.Restructuring? restructuring = null)
             {
                 Anchor = anchor;
                 _count = count;
                 Span = span;
+                Restructuring = restructuring;
             }
+
+            /// <summary>Set where the lock goes inside the code's own test of its object, rewriting the access's statement.</summary>
+            public NullCheckedPlacement.Restructuring? Restructuring { get; }
+
+            /// <summary>The same site with the access's statement (the anchor) restructured.</summary>
+            public WrapTarget Restructured(NullCheckedPlacement.Restructuring restructuring) => new WrapTarget(Anchor, 1, Anchor.Span, restructuring);
 
             /// <summary>The first wrapped statement, or the expression body (arrow clause or lambda body).</summary>
             public SyntaxNode Anchor { get; }
@@ -380,6 +390,15 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 }
 
                 var first = (StatementSyntax)anchor;
+                if (Restructuring != null)
+                {
+                    NullCheckedPlacement.Restructuring restructuring = Restructuring;
+                    IReadOnlyList<StatementSyntax> replacement = restructuring.Apply(first, statements => Wrap(statements, restructuring.LockText, kmutex, endOfLine), endOfLine);
+                    return StatementList(first.Parent) != null
+                        ? root.ReplaceNode(first, replacement)
+                        : root.ReplaceNode(first, replacement.Count == 1 ? replacement[0] : SyntaxFactory.Block(replacement).WithTriviaFrom(first).WithAdditionalAnnotations(Formatter.Annotation));
+                }
+
                 bool oneLine = LineStructure.InOneLineBlock(first);
                 SyntaxList<StatementSyntax>? list = StatementList(first.Parent);
                 if (list == null)
@@ -522,8 +541,17 @@ namespace IommuAnalyzers.CodeFixes.Locking
         // ---- [RequiresLock] on the enclosing method ----
 
         /// <summary>Where the wrap goes, unless the site is a TryLock's failure branch (<see cref="LockFixSites.InTryFailureBranch"/>).</summary>
-        private static WrapTarget? WrapTargetAt(SyntaxNode node, string lockText) =>
-            LockFixSites.InTryFailureBranch(node, lockText) ? null : WrapTarget.Find(node);
+        private static WrapTarget? WrapTargetAt(SyntaxNode node, string lockText, SemanticModel? model, CancellationToken cancellationToken)
+        {
+            if (LockFixSites.InTryFailureBranch(node, lockText) || !(WrapTarget.Find(node) is WrapTarget target))
+            {
+                return null;
+            }
+
+            // Not before the code's own test of the object the lock belongs to (NullCheckedPlacement).
+            NullCheckedPlacement.Verdict verdict = NullCheckedPlacement.Judge(node, target.Span, target.Anchor, lockText, model, cancellationToken);
+            return verdict.IsSafe ? target : verdict.Restructuring is NullCheckedPlacement.Restructuring restructuring ? target.Restructured(restructuring) : null;
+        }
 
         /// <summary>
         /// The method that would get the <c>[RequiresLock]</c>, when its callers can be made to hold the lock
