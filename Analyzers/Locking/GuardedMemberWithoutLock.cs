@@ -28,7 +28,7 @@ namespace IommuAnalyzers.Locking
             {
                 if (e.Kind == LockEventKind.GuardedAccess && e.Lock != null && e.Member != null && e.State.IsNotHeld(e.Lock))
                 {
-                    ImmutableDictionary<string, string?> properties = context.FixProperties(e.Lock, e.LockKind, e.Location, e.LockText);
+                    ImmutableDictionary<string, string?> properties = context.FixProperties(e.Lock, e.LockKind, e.Location, e.LockText, e.State);
                     if (ReleasedJustBefore(context, e) is (int back, string call))
                     {
                         properties = properties

@@ -29,6 +29,15 @@ namespace IommuAnalyzers.Locking
         /// </summary>
         public const string ReleaseStatementsBack = "ReleaseStatementsBack";
 
+        /// <summary>
+        /// For a wrap: the lock's class (the member that declares it, as a documentation ID), as IOMMU0108 and lockdep
+        /// key locks. Absent for a lock without one (a local, a parameter, <c>this</c>).
+        /// </summary>
+        public const string LockClass = "LockClass";
+
+        /// <summary>For a wrap: the classes of the other locks held at the site, ';'-separated (absent when none): the wrap would nest inside them.</summary>
+        public const string HeldLockClasses = "HeldLockClasses";
+
         /// <summary>With <see cref="ReleaseStatementsBack"/>: the release call as written (<c>_lock.Unlock()</c>), so the fix finds that very statement.</summary>
         public const string ReleaseCall = "ReleaseCall";
 
@@ -60,9 +69,14 @@ namespace IommuAnalyzers.Locking
         public void Report(Diagnostic diagnostic) => _report(diagnostic);
 
         /// <summary>The properties a wrap-in-lock / add-[RequiresLock] fix needs for <paramref name="path"/> at <paramref name="location"/>.</summary>
-        public ImmutableDictionary<string, string?> FixProperties(LockPath path, LockKind kind, Location location, string? asWritten = null)
+        public ImmutableDictionary<string, string?> FixProperties(LockPath path, LockKind kind, Location location, string? asWritten = null, LockState? state = null)
         {
             ImmutableDictionary<string, string?>.Builder properties = ImmutableDictionary.CreateBuilder<string, string?>();
+            if (state != null)
+            {
+                AddLockClasses(properties, path, state);
+            }
+
             string? code = asWritten ?? CodeText(path, location.SourceSpan.Start);
             if (code != null)
             {
@@ -76,6 +90,29 @@ namespace IommuAnalyzers.Locking
             }
 
             return properties.ToImmutable();
+        }
+
+        /// <summary>What a fix needs to keep a wrap from nesting a lock inside another of its class, or against an order.</summary>
+        private static void AddLockClasses(ImmutableDictionary<string, string?>.Builder properties, LockPath path, LockState state)
+        {
+            if (LockOrderGraph.ClassOf(path)?.GetDocumentationCommentId() is string own)
+            {
+                properties[LockDiagnosticProperties.LockClass] = own;
+            }
+
+            var held = new StringBuilder();
+            foreach (HeldLock lockHeld in state.Locks)
+            {
+                if (!lockHeld.Path.Equals(path) && LockOrderGraph.ClassOf(lockHeld.Path)?.GetDocumentationCommentId() is string id)
+                {
+                    held.Append(held.Length == 0 ? "" : ";").Append(id);
+                }
+            }
+
+            if (held.Length > 0)
+            {
+                properties[LockDiagnosticProperties.HeldLockClasses] = held.ToString();
+            }
         }
 
         public static string KindText(LockKind kind) => kind switch

@@ -53,7 +53,8 @@ namespace IommuAnalyzers.CodeFixes.Locking
                         cancellationToken => WrapAsync(context.Document, new[] { diagnostic }, cancellationToken),
                         WrapKey);
                 }
-                else if (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText, model, context.CancellationToken) is WrapTarget target)
+                else if (LockText(diagnostic) is string lockText && WrapTargetAt(node, diagnostic, lockText, model, context.CancellationToken) is WrapTarget target &&
+                    !await NestsAgainstTheOrderAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false))
                 {
                     string named = target.Restructuring?.LockText ?? lockText;
                     wrap = CodeAction.Create(
@@ -125,7 +126,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
             foreach (Diagnostic diagnostic in diagnostics)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                bool canWrap = (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText, model, cancellationToken) != null) || FollowsRelease(diagnostic);
+                bool canWrap = (LockText(diagnostic) is string lockText && WrapTargetAt(node, diagnostic, lockText, model, cancellationToken) != null) || FollowsRelease(diagnostic);
                 SyntaxNode? member = RequiresArgument(diagnostic) != null ? await RequiresTargetAsync(document, node, answers, cancellationToken).ConfigureAwait(false) : null;
                 bool canRequire = member != null;
                 bool prefer = canRequire && (!canWrap || await LockFixPreference.PrefersRequiresLockAsync(document, member!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false));
@@ -185,7 +186,22 @@ namespace IommuAnalyzers.CodeFixes.Locking
         /// The lock fix of each diagnostic: the move of its statement into the section an explicit release just closed
         /// where <see cref="SectionWidening"/> allows it, the wrap in a new section elsewhere.
         /// </summary>
-        public static async Task<Document> WrapAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        public static Task<Document> WrapAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken) =>
+            WrapAsync(document, diagnostics, checkOrder: true, cancellationToken);
+
+        /// <summary>Whether the wrap of <paramref name="diagnostic"/> alone nests its lock inside another one and so closes an IOMMU0108 cycle.</summary>
+        private static async Task<bool> NestsAgainstTheOrderAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            if (LockOrderCheck.HeldClasses(diagnostic).IsEmpty)
+            {
+                return false;
+            }
+
+            Document wrapped = await WrapAsync(document, new[] { diagnostic }, checkOrder: false, cancellationToken).ConfigureAwait(false);
+            return await LockOrderCheck.AddsCycleAsync(document, wrapped, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static async Task<Document> WrapAsync(Document document, IEnumerable<Diagnostic> diagnostics, bool checkOrder, CancellationToken cancellationToken)
         {
             SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             if (root == null)
@@ -203,6 +219,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
             var moves = new List<SectionWidening>();
             var moving = new HashSet<StatementSyntax>();
             var blocked = new HashSet<ExpressionStatementSyntax>();
+            var nested = new HashSet<(string Held, string Taken)>();
             foreach (Diagnostic diagnostic in ordered)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
@@ -222,7 +239,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                     blocked.Add(move.Release);
                 }
 
-                if (!(LockText(diagnostic) is string lockText) || !(WrapTargetAt(node, lockText, model, cancellationToken) is WrapTarget target))
+                if (!(LockText(diagnostic) is string lockText) || !(WrapTargetAt(node, diagnostic, lockText, model, cancellationToken) is WrapTarget target))
                 {
                     continue;
                 }
@@ -230,6 +247,19 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 if (chosen.Any(c => c.Target.Span.IntersectsWith(target.Span) || c.Target.Span.Contains(target.Span)) || moves.Any(m => m.Span.IntersectsWith(target.Span)))
                 {
                     continue;
+                }
+
+                // A nesting the reverse of one an earlier wrap of this batch makes, or one that closes a cycle with the
+                // rest of the compilation, is left for a human to order (LockOrderCheck).
+                if (checkOrder && !LockOrderCheck.HeldClasses(diagnostic).IsEmpty)
+                {
+                    List<(string Held, string Taken)> nestings = LockOrderCheck.Nestings(diagnostic).ToList();
+                    if (nestings.Any(n => nested.Contains((n.Taken, n.Held))) || await NestsAgainstTheOrderAsync(document, diagnostic, cancellationToken).ConfigureAwait(false))
+                    {
+                        continue;
+                    }
+
+                    nested.UnionWith(nestings);
                 }
 
                 chosen.Add((target, lockText, IsKMutex(diagnostic)));
@@ -541,9 +571,10 @@ namespace IommuAnalyzers.CodeFixes.Locking
         // ---- [RequiresLock] on the enclosing method ----
 
         /// <summary>Where the wrap goes, unless the site is a TryLock's failure branch (<see cref="LockFixSites.InTryFailureBranch"/>).</summary>
-        private static WrapTarget? WrapTargetAt(SyntaxNode node, string lockText, SemanticModel? model, CancellationToken cancellationToken)
+        private static WrapTarget? WrapTargetAt(SyntaxNode node, Diagnostic diagnostic, string lockText, SemanticModel? model, CancellationToken cancellationToken)
         {
-            if (LockFixSites.InTryFailureBranch(node, lockText) || !(WrapTarget.Find(node) is WrapTarget target))
+            // Never a second lock of the class already held (LockOrderCheck).
+            if (LockFixSites.InTryFailureBranch(node, lockText) || LockOrderCheck.NestsSameClass(diagnostic) || !(WrapTarget.Find(node) is WrapTarget target))
             {
                 return null;
             }
