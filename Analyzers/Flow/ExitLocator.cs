@@ -19,6 +19,9 @@ namespace IommuAnalyzers.Flow
         private readonly SyntaxNode _root;
         private readonly List<StatementSyntax> _bareExits = new List<StatementSyntax>();
 
+        // Where each statement (other than blocks and labels) starts, in text order.
+        private readonly List<int> _statementStarts = new List<int>();
+
         // (block ordinal, condition value of the edge) -> the bare return or rethrow that edge is; absent: the end of the body.
         private readonly Dictionary<(int Block, bool? Condition), StatementSyntax> _claims = new Dictionary<(int, bool?), StatementSyntax>();
 
@@ -30,6 +33,11 @@ namespace IommuAnalyzers.Flow
                 if (node is ReturnStatementSyntax { Expression: null } || node is ThrowStatementSyntax { Expression: null })
                 {
                     _bareExits.Add((StatementSyntax)node);
+                }
+
+                if (node is StatementSyntax statement && !(statement is BlockSyntax) && !(statement is LabeledStatementSyntax))
+                {
+                    _statementStarts.Add(statement.SpanStart);
                 }
             }
 
@@ -99,15 +107,9 @@ namespace IommuAnalyzers.Flow
         /// <summary>Whether <paramref name="candidate"/> is the first statement that starts at or after <paramref name="position"/>.</summary>
         private bool IsNextStatement(StatementSyntax candidate, int position)
         {
-            foreach (SyntaxNode node in _root.DescendantNodes(n => n == _root || !(n is AnonymousFunctionExpressionSyntax || n is LocalFunctionStatementSyntax)))
-            {
-                if (node is StatementSyntax statement && !(statement is BlockSyntax) && !(statement is LabeledStatementSyntax) && statement.SpanStart >= position)
-                {
-                    return statement == candidate;
-                }
-            }
-
-            return false;
+            int index = _statementStarts.BinarySearch(position);
+            index = index < 0 ? ~index : index;
+            return index < _statementStarts.Count && _statementStarts[index] == candidate.SpanStart;
         }
 
         public LockExitKind Locate(BasicBlock source, ControlFlowBranch branch, bool? conditionValue, out Location location)
