@@ -10,12 +10,20 @@ namespace IommuAnalyzers.Flow
     /// Finds the statement behind an exit edge of the graph. A <c>return expr;</c> or <c>throw expr;</c> carries its
     /// value; a bare <c>return;</c> is only a branch to the exit block, so it is matched to the first bare return
     /// after the point where the branch is taken (skipping the arm of an <c>if</c> the edge does not enter); with
-    /// none, the exit is the end of the body.
+    /// none, the exit is the end of the body. Each bare return is the exit of one edge only: edges claim them in block
+    /// order, so a path that reaches the end of the body or a label's <c>return;</c> is not reported at a return an
+    /// earlier block already ends with (a release inserted there would run on a path that released already).
     /// </summary>
     internal sealed class ExitLocator
     {
         private readonly SyntaxNode _root;
         private readonly List<StatementSyntax> _bareExits = new List<StatementSyntax>();
+
+        // Where each statement (other than blocks and labels) starts, in text order.
+        private readonly List<int> _statementStarts = new List<int>();
+
+        // (block ordinal, condition value of the edge) -> the bare return or rethrow that edge is; absent: the end of the body.
+        private readonly Dictionary<(int Block, bool? Condition), StatementSyntax> _claims = new Dictionary<(int, bool?), StatementSyntax>();
 
         public ExitLocator(ControlFlowGraph graph)
         {
@@ -26,7 +34,82 @@ namespace IommuAnalyzers.Flow
                 {
                     _bareExits.Add((StatementSyntax)node);
                 }
+
+                if (node is StatementSyntax statement && !(statement is BlockSyntax) && !(statement is LabeledStatementSyntax))
+                {
+                    _statementStarts.Add(statement.SpanStart);
+                }
             }
+
+            // First the edges whose return is the very next statement (a block's own `... ; return;`), then the rest
+            // (a goto or a jump folded into the branch) in block order, each taking the first return left after it.
+            var claimed = new HashSet<StatementSyntax>();
+            foreach (bool nextOnly in new[] { true, false })
+            {
+                foreach (BasicBlock block in graph.Blocks)
+                {
+                    if (block.ConditionalSuccessor != null)
+                    {
+                        bool jumpWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+                        Claim(block, block.ConditionalSuccessor, jumpWhen, claimed, nextOnly);
+                        if (block.FallThroughSuccessor != null)
+                        {
+                            Claim(block, block.FallThroughSuccessor, !jumpWhen, claimed, nextOnly);
+                        }
+                    }
+                    else if (block.FallThroughSuccessor != null)
+                    {
+                        Claim(block, block.FallThroughSuccessor, null, claimed, nextOnly);
+                    }
+                }
+            }
+        }
+
+        private void Claim(BasicBlock source, ControlFlowBranch branch, bool? conditionValue, HashSet<StatementSyntax> claimed, bool nextOnly)
+        {
+            if (_claims.ContainsKey((source.Ordinal, conditionValue)))
+            {
+                return;
+            }
+
+            bool rethrow = branch.Semantics == ControlFlowBranchSemantics.Rethrow;
+            if (!rethrow && branch.Destination?.Kind != BasicBlockKind.Exit)
+            {
+                return;
+            }
+
+            SyntaxNode? value = conditionValue == null ? source.BranchValue?.Syntax : null;
+            if (value != null && (branch.Semantics == ControlFlowBranchSemantics.Return || branch.Semantics == ControlFlowBranchSemantics.Throw))
+            {
+                return;
+            }
+
+            int position = Position(source);
+            SyntaxNode? condition = conditionValue != null ? source.BranchValue?.Syntax : null;
+            foreach (StatementSyntax candidate in _bareExits)
+            {
+                if (candidate.SpanStart < position || (candidate is ThrowStatementSyntax) != rethrow || InSkippedArm(candidate, condition, conditionValue) || claimed.Contains(candidate))
+                {
+                    continue;
+                }
+
+                if (nextOnly && !IsNextStatement(candidate, position))
+                {
+                    return;
+                }
+
+                claimed.Add(candidate);
+                _claims[(source.Ordinal, conditionValue)] = candidate;
+                return;
+            }
+        }
+
+        /// <summary>Whether <paramref name="candidate"/> is the first statement that starts at or after <paramref name="position"/>.</summary>
+        private bool IsNextStatement(StatementSyntax candidate, int position)
+        {
+            int index = _statementStarts.BinarySearch(position);
+            index = index < 0 ? ~index : index;
+            return index < _statementStarts.Count && _statementStarts[index] == candidate.SpanStart;
         }
 
         public LockExitKind Locate(BasicBlock source, ControlFlowBranch branch, bool? conditionValue, out Location location)
@@ -39,16 +122,9 @@ namespace IommuAnalyzers.Flow
             }
 
             bool rethrow = branch.Semantics == ControlFlowBranchSemantics.Rethrow;
-            int position = Position(source);
-            SyntaxNode? condition = conditionValue != null ? source.BranchValue?.Syntax : null;
-            foreach (StatementSyntax candidate in _bareExits)
+            if (_claims.TryGetValue((source.Ordinal, conditionValue), out StatementSyntax? claimed))
             {
-                if (candidate.SpanStart < position || (candidate is ThrowStatementSyntax) != rethrow || InSkippedArm(candidate, condition, conditionValue))
-                {
-                    continue;
-                }
-
-                location = candidate.GetLocation();
+                location = claimed.GetLocation();
                 return rethrow ? LockExitKind.Throw : LockExitKind.Return;
             }
 

@@ -91,7 +91,7 @@ namespace IommuAnalyzers.Locking
                 // Bodies whose only locking is lock statements are decided by a walk over the tree; the rest build a graph.
                 if (flow.UsesStructuredPass && LockFlowAnalysis.TryAnalyzeStructured(root, owner, flow, context.CancellationToken) is LockFlowResult structured)
                 {
-                    CheckRules(context, collectors, structured, block.SemanticModel);
+                    CheckRules(context, flow, collectors, structured, block.SemanticModel);
                     continue;
                 }
 
@@ -100,9 +100,9 @@ namespace IommuAnalyzers.Locking
             }
         }
 
-        private static void CheckRules(OperationBlockAnalysisContext context, Collectors collectors, LockFlowResult result, SemanticModel model)
+        private static void CheckRules(OperationBlockAnalysisContext context, LockFlowContext flow, Collectors collectors, LockFlowResult result, SemanticModel model)
         {
-            var rules = new LockRuleContext(result, model, context.ReportDiagnostic);
+            var rules = new LockRuleContext(result, model, flow.Model, context.ReportDiagnostic);
             GuardedMemberWithoutLockRule.Check(rules);
             LockHeldAtExitRule.Check(rules);
             ReleaseOfUnheldLockRule.Check(rules);
@@ -121,7 +121,7 @@ namespace IommuAnalyzers.Locking
                 : LockFlowAnalysis.Analyze(graph, owner, flow, inherited, context.CancellationToken);
             if (result.IsComplete)
             {
-                CheckRules(context, collectors, result, model);
+                CheckRules(context, flow, collectors, result, model);
             }
 
             if (depth > 16)

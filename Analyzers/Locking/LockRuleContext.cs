@@ -22,6 +22,25 @@ namespace IommuAnalyzers.Locking
         /// <summary>For IOMMU0101: <c>Return</c>, <c>Throw</c> or <c>EndOfBody</c>.</summary>
         public const string ExitKind = "ExitKind";
 
+        /// <summary>
+        /// For IOMMU0100: the access's statement follows, in the same statement list, an explicit release of its lock
+        /// (<c>Unlock()</c>, <c>Monitor.Exit</c>, <c>Exit()</c>) that ran with the lock held on every path, and no other
+        /// use of the lock lies between them: how many statements back that release is. The fix widens that section.
+        /// </summary>
+        public const string ReleaseStatementsBack = "ReleaseStatementsBack";
+
+        /// <summary>
+        /// For a wrap: the lock's class (the member that declares it, as a documentation ID), as IOMMU0108 and lockdep
+        /// key locks. Absent for a lock without one (a local, a parameter, <c>this</c>).
+        /// </summary>
+        public const string LockClass = "LockClass";
+
+        /// <summary>For a wrap: the classes of the other locks held at the site, ';'-separated (absent when none): the wrap would nest inside them.</summary>
+        public const string HeldLockClasses = "HeldLockClasses";
+
+        /// <summary>With <see cref="ReleaseStatementsBack"/>: the release call as written (<c>_lock.Unlock()</c>), so the fix finds that very statement.</summary>
+        public const string ReleaseCall = "ReleaseCall";
+
         public const string KMutexKind = "KMutex";
         public const string MonitorKind = "Monitor";
         public const string ThreadingLockKind = "Lock";
@@ -32,23 +51,32 @@ namespace IommuAnalyzers.Locking
     {
         private readonly Action<Diagnostic> _report;
 
-        public LockRuleContext(LockFlowResult result, SemanticModel model, Action<Diagnostic> report)
+        public LockRuleContext(LockFlowResult result, SemanticModel model, LockModel locks, Action<Diagnostic> report)
         {
             Result = result;
             Model = model;
+            Locks = locks;
             _report = report;
         }
 
         public LockFlowResult Result { get; }
+
+        /// <summary>The lock primitives (to tell a primitive's release from a <c>[ReleasesLock]</c> helper's).</summary>
+        public LockModel Locks { get; }
 
         public SemanticModel Model { get; }
 
         public void Report(Diagnostic diagnostic) => _report(diagnostic);
 
         /// <summary>The properties a wrap-in-lock / add-[RequiresLock] fix needs for <paramref name="path"/> at <paramref name="location"/>.</summary>
-        public ImmutableDictionary<string, string?> FixProperties(LockPath path, LockKind kind, Location location, string? asWritten = null)
+        public ImmutableDictionary<string, string?> FixProperties(LockPath path, LockKind kind, Location location, string? asWritten = null, LockState? state = null)
         {
             ImmutableDictionary<string, string?>.Builder properties = ImmutableDictionary.CreateBuilder<string, string?>();
+            if (state != null)
+            {
+                AddLockClasses(properties, path, state);
+            }
+
             string? code = asWritten ?? CodeText(path, location.SourceSpan.Start);
             if (code != null)
             {
@@ -62,6 +90,29 @@ namespace IommuAnalyzers.Locking
             }
 
             return properties.ToImmutable();
+        }
+
+        /// <summary>What a fix needs to keep a wrap from nesting a lock inside another of its class, or against an order.</summary>
+        private static void AddLockClasses(ImmutableDictionary<string, string?>.Builder properties, LockPath path, LockState state)
+        {
+            if (LockOrderGraph.ClassOf(path)?.GetDocumentationCommentId() is string own)
+            {
+                properties[LockDiagnosticProperties.LockClass] = own;
+            }
+
+            var held = new StringBuilder();
+            foreach (HeldLock lockHeld in state.Locks)
+            {
+                if (!lockHeld.Path.Equals(path) && LockOrderGraph.ClassOf(lockHeld.Path)?.GetDocumentationCommentId() is string id)
+                {
+                    held.Append(held.Length == 0 ? "" : ";").Append(id);
+                }
+            }
+
+            if (held.Length > 0)
+            {
+                properties[LockDiagnosticProperties.HeldLockClasses] = held.ToString();
+            }
         }
 
         public static string KindText(LockKind kind) => kind switch

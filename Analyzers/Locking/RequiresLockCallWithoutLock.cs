@@ -25,7 +25,7 @@ namespace IommuAnalyzers.Locking
             {
                 if (e.Kind == LockEventKind.RequiredLock && e.Lock != null && e.Member != null && e.State.IsNotHeld(e.Lock))
                 {
-                    context.Report(Diagnostic.Create(Rule, e.Location, context.FixProperties(e.Lock, e.LockKind, e.Location, e.LockText), LockNames.Of(e.Member), e.Lock.ToString()));
+                    context.Report(Diagnostic.Create(Rule, e.Location, context.FixProperties(e.Lock, e.LockKind, e.Location, e.LockText, e.State), LockNames.Of(e.Member), e.Lock.ToString()));
                 }
             }
         }

@@ -37,15 +37,29 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return;
             }
 
+            SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
             foreach (Diagnostic diagnostic in context.Diagnostics.Where(d => fixableIds.Contains(d.Id)))
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 CodeAction? wrap = null;
                 CodeAction? requires = null;
-                if (LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) is WrapTarget target)
+                if (model != null && SectionWidening.Find(node, diagnostic, model, null, context.CancellationToken) is { IsSafe: true } move)
                 {
+                    // Widening the section just released replaces the wrap (a second section would leave the window
+                    // between the two open). It shares the wrap's key: both are the site's lock fix, and the Fix All of
+                    // that key (the one dotnet format applies) chooses per site the same way.
                     wrap = CodeAction.Create(
-                        "Wrap in " + (IsKMutex(diagnostic) ? "using (" + lockText + ".Guard())" : "lock (" + lockText + ")"),
+                        "Move '" + move.Release.Expression + "' after this access",
+                        cancellationToken => WrapAsync(context.Document, new[] { diagnostic }, cancellationToken),
+                        WrapKey);
+                }
+                else if (LockText(diagnostic) is string lockText && WrapTargetAt(node, diagnostic, lockText, model, context.CancellationToken) is WrapTarget target &&
+                    !await NestsAgainstTheOrderAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false))
+                {
+                    string named = target.Restructuring?.LockText ?? lockText;
+                    wrap = CodeAction.Create(
+                        "Wrap in " + (IsKMutex(diagnostic) ? "using (" + named + ".Guard())" : "lock (" + named + ")") +
+                            (target.Restructuring != null ? " inside the check of '" + target.Restructuring.Tested + "'" : ""),
                         cancellationToken => WrapAsync(context.Document, new[] { diagnostic }, cancellationToken),
                         WrapKey);
                 }
@@ -77,6 +91,8 @@ namespace IommuAnalyzers.CodeFixes.Locking
             }
         }
 
+        private static bool FollowsRelease(Diagnostic diagnostic) => diagnostic.Properties.ContainsKey(LockDiagnosticProperties.ReleaseStatementsBack);
+
         private static string? RequiresArgument(Diagnostic diagnostic) =>
             diagnostic.Properties.TryGetValue(LockDiagnosticProperties.RequiresLockArgument, out string? argument) ? argument : null;
 
@@ -103,13 +119,14 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return document;
             }
 
+            SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
             var requires = new List<Diagnostic>();
             var wraps = new List<Diagnostic>();
             var answers = new Dictionary<SyntaxNode, bool>();
             foreach (Diagnostic diagnostic in diagnostics)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                bool canWrap = LockText(diagnostic) is string lockText && WrapTargetAt(node, lockText) != null;
+                bool canWrap = (LockText(diagnostic) is string lockText && WrapTargetAt(node, diagnostic, lockText, model, cancellationToken) != null) || FollowsRelease(diagnostic);
                 SyntaxNode? member = RequiresArgument(diagnostic) != null ? await RequiresTargetAsync(document, node, answers, cancellationToken).ConfigureAwait(false) : null;
                 bool canRequire = member != null;
                 bool prefer = canRequire && (!canWrap || await LockFixPreference.PrefersRequiresLockAsync(document, member!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false));
@@ -163,9 +180,28 @@ namespace IommuAnalyzers.CodeFixes.Locking
         private static bool IsKMutex(Diagnostic diagnostic) =>
             diagnostic.Properties.TryGetValue(LockDiagnosticProperties.LockKind, out string? kind) && kind == LockDiagnosticProperties.KMutexKind;
 
-        // ---- wrap in the lock ----
+        // ---- wrap in the lock, or widen the section just released ----
 
-        public static async Task<Document> WrapAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        /// <summary>
+        /// The lock fix of each diagnostic: the move of its statement into the section an explicit release just closed
+        /// where <see cref="SectionWidening"/> allows it, the wrap in a new section elsewhere.
+        /// </summary>
+        public static Task<Document> WrapAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken) =>
+            WrapAsync(document, diagnostics, checkOrder: true, cancellationToken);
+
+        /// <summary>Whether the wrap of <paramref name="diagnostic"/> alone nests its lock inside another one and so closes an IOMMU0108 cycle.</summary>
+        private static async Task<bool> NestsAgainstTheOrderAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            if (LockOrderCheck.HeldClasses(diagnostic).IsEmpty)
+            {
+                return false;
+            }
+
+            Document wrapped = await WrapAsync(document, new[] { diagnostic }, checkOrder: false, cancellationToken).ConfigureAwait(false);
+            return await LockOrderCheck.AddsCycleAsync(document, wrapped, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static async Task<Document> WrapAsync(Document document, IEnumerable<Diagnostic> diagnostics, bool checkOrder, CancellationToken cancellationToken)
         {
             SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             if (root == null)
@@ -173,37 +209,79 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return document;
             }
 
-            // One wrap per distinct target; targets that overlap one already chosen wait for the next Fix All pass.
+            List<Diagnostic> ordered = diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ToList();
+            SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+
+            // One wrap per distinct target; targets that overlap one already chosen wait for the next Fix All pass. The
+            // accesses after one release move together; once one of them cannot, it is wrapped, and the new section
+            // between the release and the later ones keeps those from moving too (as when they are fixed one at a time).
             var chosen = new List<(WrapTarget Target, string Lock, bool KMutex)>();
-            foreach (Diagnostic diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
+            var moves = new List<SectionWidening>();
+            var moving = new HashSet<StatementSyntax>();
+            var blocked = new HashSet<ExpressionStatementSyntax>();
+            var nested = new HashSet<(string Held, string Taken)>();
+            foreach (Diagnostic diagnostic in ordered)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                if (!(LockText(diagnostic) is string lockText) || !(WrapTargetAt(node, lockText) is WrapTarget target))
+                SectionWidening? move = model == null ? null : SectionWidening.Find(node, diagnostic, model, moving, cancellationToken);
+                if (move != null && move.IsSafe && !blocked.Contains(move.Release))
+                {
+                    if (!chosen.Any(c => c.Target.Span.IntersectsWith(move.Span)) && moving.Add(move.Moved))
+                    {
+                        moves.Add(move);
+                    }
+
+                    continue;
+                }
+
+                if (move != null)
+                {
+                    blocked.Add(move.Release);
+                }
+
+                if (!(LockText(diagnostic) is string lockText) || !(WrapTargetAt(node, diagnostic, lockText, model, cancellationToken) is WrapTarget target))
                 {
                     continue;
                 }
 
-                if (chosen.Any(c => c.Target.Span.IntersectsWith(target.Span) || c.Target.Span.Contains(target.Span)))
+                if (chosen.Any(c => c.Target.Span.IntersectsWith(target.Span) || c.Target.Span.Contains(target.Span)) || moves.Any(m => m.Span.IntersectsWith(target.Span)))
                 {
                     continue;
+                }
+
+                // A nesting the reverse of one an earlier wrap of this batch makes, or one that closes a cycle with the
+                // rest of the compilation, is left for a human to order (LockOrderCheck).
+                if (checkOrder && !LockOrderCheck.HeldClasses(diagnostic).IsEmpty)
+                {
+                    List<(string Held, string Taken)> nestings = LockOrderCheck.Nestings(diagnostic).ToList();
+                    if (nestings.Any(n => nested.Contains((n.Taken, n.Held))) || await NestsAgainstTheOrderAsync(document, diagnostic, cancellationToken).ConfigureAwait(false))
+                    {
+                        continue;
+                    }
+
+                    nested.UnionWith(nestings);
                 }
 
                 chosen.Add((target, lockText, IsKMutex(diagnostic)));
             }
 
-            if (chosen.Count == 0)
+            if (chosen.Count == 0 && moves.Count == 0)
             {
                 return document;
             }
 
+            SyntaxNode tracked = root.TrackNodes(moves.SelectMany(m => new SyntaxNode[] { m.Release, m.Moved }).Concat(chosen.Select(c => c.Target.Anchor)));
+            tracked = SectionWidening.ApplyTracked(tracked, moves);
+
             SyntaxTrivia endOfLine = SyntaxTriviaHelpers.EndOfLine(root);
             var annotations = new Dictionary<SyntaxAnnotation, (WrapTarget Target, string Lock, bool KMutex)>();
-            SyntaxNode annotated = root.ReplaceNodes(
-                chosen.Select(c => c.Target.Anchor),
+            var anchors = chosen.Select(c => (Current: tracked.GetCurrentNode(c.Target.Anchor), Chosen: c)).Where(a => a.Current != null).ToList();
+            SyntaxNode annotated = tracked.ReplaceNodes(
+                anchors.Select(a => a.Current!),
                 (original, rewritten) =>
                 {
                     var annotation = new SyntaxAnnotation();
-                    annotations.Add(annotation, chosen.First(c => c.Target.Anchor == original));
+                    annotations.Add(annotation, anchors.First(a => a.Current == original).Chosen);
                     return rewritten.WithAdditionalAnnotations(annotation);
                 });
 
@@ -224,12 +302,19 @@ namespace IommuAnalyzers.CodeFixes.Locking
         {
             private readonly int _count;
 
-            private WrapTarget(SyntaxNode anchor, int count, Microsoft.CodeAnalysis.Text.TextSpan span)
+            private WrapTarget(SyntaxNode anchor, int count, Microsoft.CodeAnalysis.Text.TextSpan span, NullCheckedPlacement.Restructuring? restructuring = null)
             {
                 Anchor = anchor;
                 _count = count;
                 Span = span;
+                Restructuring = restructuring;
             }
+
+            /// <summary>Set where the lock goes inside the code's own test of its object, rewriting the access's statement.</summary>
+            public NullCheckedPlacement.Restructuring? Restructuring { get; }
+
+            /// <summary>The same site with the access's statement (the anchor) restructured.</summary>
+            public WrapTarget Restructured(NullCheckedPlacement.Restructuring restructuring) => new WrapTarget(Anchor, 1, Anchor.Span, restructuring);
 
             /// <summary>The first wrapped statement, or the expression body (arrow clause or lambda body).</summary>
             public SyntaxNode Anchor { get; }
@@ -335,6 +420,15 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 }
 
                 var first = (StatementSyntax)anchor;
+                if (Restructuring != null)
+                {
+                    NullCheckedPlacement.Restructuring restructuring = Restructuring;
+                    IReadOnlyList<StatementSyntax> replacement = restructuring.Apply(first, statements => Wrap(statements, restructuring.LockText, kmutex, endOfLine), endOfLine);
+                    return StatementList(first.Parent) != null
+                        ? root.ReplaceNode(first, replacement)
+                        : root.ReplaceNode(first, replacement.Count == 1 ? replacement[0] : SyntaxFactory.Block(replacement).WithTriviaFrom(first).WithAdditionalAnnotations(Formatter.Annotation));
+                }
+
                 bool oneLine = LineStructure.InOneLineBlock(first);
                 SyntaxList<StatementSyntax>? list = StatementList(first.Parent);
                 if (list == null)
@@ -477,8 +571,18 @@ namespace IommuAnalyzers.CodeFixes.Locking
         // ---- [RequiresLock] on the enclosing method ----
 
         /// <summary>Where the wrap goes, unless the site is a TryLock's failure branch (<see cref="LockFixSites.InTryFailureBranch"/>).</summary>
-        private static WrapTarget? WrapTargetAt(SyntaxNode node, string lockText) =>
-            LockFixSites.InTryFailureBranch(node, lockText) ? null : WrapTarget.Find(node);
+        private static WrapTarget? WrapTargetAt(SyntaxNode node, Diagnostic diagnostic, string lockText, SemanticModel? model, CancellationToken cancellationToken)
+        {
+            // Never a second lock of the class already held (LockOrderCheck).
+            if (LockFixSites.InTryFailureBranch(node, lockText) || LockOrderCheck.NestsSameClass(diagnostic) || !(WrapTarget.Find(node) is WrapTarget target))
+            {
+                return null;
+            }
+
+            // Not before the code's own test of the object the lock belongs to (NullCheckedPlacement).
+            NullCheckedPlacement.Verdict verdict = NullCheckedPlacement.Judge(node, target.Span, target.Anchor, lockText, model, cancellationToken);
+            return verdict.IsSafe ? target : verdict.Restructuring is NullCheckedPlacement.Restructuring restructuring ? target.Restructured(restructuring) : null;
+        }
 
         /// <summary>
         /// The method that would get the <c>[RequiresLock]</c>, when its callers can be made to hold the lock
