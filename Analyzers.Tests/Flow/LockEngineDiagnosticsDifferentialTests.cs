@@ -97,47 +97,14 @@ namespace IommuAnalyzers.Tests.Flow
         private static async Task<List<string>> DiagnosticsAsync(Compilation compilation, bool graphOnly)
         {
             ImmutableArray<DiagnosticAnalyzer> analyzers = IommuAnalyzerCatalog.CreateAll();
-            var options = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new GlobalOptionsProvider(graphOnly ? "graph" : null));
+            AnalyzerOptions options = graphOnly
+                ? new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new GlobalConfigOptions(LockEngineOption.Key, "graph"))
+                : new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
             ImmutableArray<Diagnostic> diagnostics = await compilation.WithAnalyzers(analyzers, options).GetAnalyzerDiagnosticsAsync();
             return diagnostics.Where(d => d.Id.StartsWith("IOMMU", StringComparison.Ordinal) || d.Id.StartsWith("AD", StringComparison.Ordinal))
                 .Select(d => d.Id + " " + d.Location.GetLineSpan() + " " + d.GetMessage(CultureInfo.InvariantCulture))
                 .OrderBy(d => d, StringComparer.Ordinal)
                 .ToList();
-        }
-
-        /// <summary>Global analyzer config options holding the lock-engine setting, or nothing.</summary>
-        private sealed class GlobalOptionsProvider : AnalyzerConfigOptionsProvider
-        {
-            private readonly Options _global;
-
-            public GlobalOptionsProvider(string? engine)
-            {
-                _global = new Options(engine);
-            }
-
-            public override AnalyzerConfigOptions GlobalOptions => _global;
-
-            public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.None;
-
-            public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.None;
-
-            private sealed class Options : AnalyzerConfigOptions
-            {
-                public static readonly Options None = new Options(null);
-
-                private readonly string? _engine;
-
-                public Options(string? engine)
-                {
-                    _engine = engine;
-                }
-
-                public override bool TryGetValue(string key, out string value)
-                {
-                    value = _engine ?? string.Empty;
-                    return _engine != null && key == LockEngineOption.Key;
-                }
-            }
         }
     }
 }

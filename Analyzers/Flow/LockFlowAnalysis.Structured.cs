@@ -10,8 +10,9 @@ namespace IommuAnalyzers.Flow
     internal static partial class LockFlowAnalysis
     {
         /// <summary>
-        /// The structured pass: analyses a body by walking its operation tree in order, without a control-flow graph or
-        /// a fixed point, when <see cref="StructuredSubset"/> covers it; null when it does not (the caller then runs
+        /// The structured pass: analyses a body by walking its operation tree in order, without a control-flow graph (a
+        /// loop is walked to a fixed point of its head state; a join gives reassigned variables a phi), when
+        /// <see cref="StructuredSubset"/> covers it; null when it does not (the caller then runs
         /// <see cref="Analyze(Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph, ISymbol, LockFlowContext, CancellationToken)"/>).
         /// It reports the events the graph engine reports for the same body: the differential tests hold it to that.
         /// </summary>

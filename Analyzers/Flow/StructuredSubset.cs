@@ -6,10 +6,11 @@ namespace IommuAnalyzers.Flow
 {
     /// <summary>
     /// Which bodies the structured pass (<see cref="LockFlowAnalysis.TryAnalyzeStructured"/>) models exactly: those whose
-    /// only lock operations are scopes: <c>lock</c> statements on monitor objects and <c>using</c> statements of one
-    /// scoped guard (<c>m.Guard()</c>, <c>l.EnterScope()</c>). There the locks held at a point are the contract's plus
-    /// those of the enclosing scopes, so the tree decides every state without a graph or a fixed
-    /// point. Everything the pass does not model sends the whole body to the graph engine, which stays the reference:
+    /// only lock operations are scopes: <c>lock</c> statements on monitor objects and <c>using</c> statements and
+    /// declarations of one scoped guard (<c>m.Guard()</c>, <c>l.EnterScope()</c>). There the locks held at a point are
+    /// the contract's plus those of the enclosing scopes, so the walk needs no graph; it still carries what reassigned
+    /// variables denote (<see cref="TracksValues"/>). Everything the pass does not model sends the whole body to the
+    /// graph engine, which stays the reference:
     /// <list type="bullet">
     /// <item>explicit acquires and releases (Lock/Unlock, Monitor.Enter/Exit, TryLock, Guard, [AcquiresLock],
     /// [ReleasesLock], a Dispose that may end a guard): pending states on branches, the graph's job;</item>
@@ -19,7 +20,9 @@ namespace IommuAnalyzers.Flow
     /// conditions (the graph prunes branches), a foreach whose enumerator is declared in source (its lowered calls are
     /// events);</item>
     /// <item>a <c>lock</c> on a System.Threading.Lock (lowered to EnterScope and Dispose), invalid code;</item>
-    /// <item>reassigned variables that name objects (their values are flow-sensitive: <see cref="OperationPaths"/>).</item>
+    /// <item>reassigned variables written inside a conditional expression, a finally or a catch filter, or naming a
+    /// scope's lock (<see cref="TracksValues"/>); and, found during the walk, paths that meet with different locks
+    /// held.</item>
     /// </list>
     /// </summary>
     internal static class StructuredSubset
