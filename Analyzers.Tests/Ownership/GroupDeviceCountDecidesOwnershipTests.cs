@@ -259,6 +259,96 @@ class Attach
         }
 
         [Fact]
+        public async Task Fix_UnderExplicitLockAndTryLock_ReadsOwnerCount()
+        {
+            const string source = @"
+using Iommu;
+
+static class Attach
+{
+    public static int Locked(IommuGroup group)
+    {
+        group.Mutex.Lock();
+        int ret = {|IOMMU0004:IommuCore.GroupDeviceCount(group)|} > 1 ? -Errno.EBUSY : 0;
+        group.Mutex.Unlock();
+        return ret;
+    }
+
+    public static int Tried(IommuGroup group)
+    {
+        if (!group.Mutex.TryLock())
+            return -Errno.EBUSY;
+        bool shared = {|IOMMU0004:IommuCore.GroupDeviceCount(group)|} != 1;
+        group.Mutex.Unlock();
+        return shared ? -Errno.EBUSY : 0;
+    }
+}
+";
+            const string fixedSource = @"
+using Iommu;
+
+static class Attach
+{
+    public static int Locked(IommuGroup group)
+    {
+        group.Mutex.Lock();
+        int ret = group.OwnerCount > 1 ? -Errno.EBUSY : 0;
+        group.Mutex.Unlock();
+        return ret;
+    }
+
+    public static int Tried(IommuGroup group)
+    {
+        if (!group.Mutex.TryLock())
+            return -Errno.EBUSY;
+        bool shared = group.OwnerCount != 1;
+        group.Mutex.Unlock();
+        return shared ? -Errno.EBUSY : 0;
+    }
+}
+";
+            await Verify.VerifyCodeFixAsync(source, fixedSource);
+            await OwnershipRules.AssertCleanAsync(fixedSource);
+        }
+
+        [Fact]
+        public async Task NoFix_AfterTheUnlock_OnOnlySomePaths_OrUnderAnotherGroupsExplicitLock()
+        {
+            const string source = @"
+using Iommu;
+
+static class Attach
+{
+    public static int After(IommuGroup group)
+    {
+        group.Mutex.Lock();
+        group.Mutex.Unlock();
+        return {|IOMMU0004:IommuCore.GroupDeviceCount(group)|} > 1 ? -Errno.EBUSY : 0;
+    }
+
+    public static int SomePaths(IommuGroup group, bool locked)
+    {
+        if (locked)
+            group.Mutex.Lock();
+        int ret = {|IOMMU0004:IommuCore.GroupDeviceCount(group)|} > 1 ? -Errno.EBUSY : 0;
+        if (locked)
+            group.Mutex.Unlock();
+        return ret;
+    }
+
+    public static int Other(IommuGroup group, IommuGroup other)
+    {
+        other.Mutex.Lock();
+        int ret = {|IOMMU0004:IommuCore.GroupDeviceCount(group)|} > 1 ? -Errno.EBUSY : 0;
+        other.Mutex.Unlock();
+        return ret;
+    }
+}
+";
+            await Verify.VerifyCodeFixAsync(source, source);
+        }
+
+        [Fact]
         public async Task FixAll_AcrossDocuments()
         {
             var test = new Verify.Test();

@@ -16,7 +16,10 @@ namespace IommuAnalyzers.Flow
         /// <see cref="Analyze(Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph, ISymbol, LockFlowContext, CancellationToken)"/>).
         /// It reports the events the graph engine reports for the same body: the differential tests hold it to that.
         /// </summary>
-        public static LockFlowResult? TryAnalyzeStructured(IOperation body, ISymbol owner, LockFlowContext context, CancellationToken cancellationToken)
+        public static LockFlowResult? TryAnalyzeStructured(IOperation body, ISymbol owner, LockFlowContext context, CancellationToken cancellationToken) =>
+            TryAnalyzeStructured(body, owner, context, cancellationToken, null);
+
+        private static LockFlowResult? TryAnalyzeStructured(IOperation body, ISymbol owner, LockFlowContext context, CancellationToken cancellationToken, LockProbe? probe)
         {
             if (!(body is IMethodBodyOperation || body is IConstructorBodyOperation || (body is IBlockOperation && body.Parent == null)) ||
                 !StructuredSubset.Covers(body, context, body.SemanticModel))
@@ -30,7 +33,7 @@ namespace IommuAnalyzers.Flow
                 return null;
             }
 
-            return new BodyAnalysis(body, owner, context, paths, cancellationToken).RunStructured();
+            return new BodyAnalysis(body, owner, context, paths, cancellationToken) { Probe = probe }.RunStructured();
         }
 
         private sealed partial class BodyAnalysis

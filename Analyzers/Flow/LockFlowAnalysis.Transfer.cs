@@ -47,6 +47,11 @@ namespace IommuAnalyzers.Flow
                 switch (operation)
                 {
                     case IInvocationOperation invocation:
+                        if (record && Probe != null && invocation.Syntax == Probe.Site)
+                        {
+                            AnswerProbe(invocation, state);
+                        }
+
                         return VisitInvocation(invocation, state, record);
                     case IPropertyReferenceOperation property:
                         return VisitAccessorCalls(property, VisitMember(property, property.Property, property.Instance, state, record), record);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using IommuAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -42,11 +43,13 @@ namespace IommuAnalyzers.Ownership
                     return;
                 }
 
-                startContext.RegisterOperationAction(operationContext => AnalyzeInvocation(operationContext, symbols), OperationKind.Invocation);
+                // The lock engine answers for explicit Lock()/Unlock() where the scopes alone do not (see IsUnderGroupLock).
+                LockFlowContext? flow = symbols.HasLockModel ? new LockFlowContext(symbols.LockModel) : null;
+                startContext.RegisterOperationAction(operationContext => AnalyzeInvocation(operationContext, symbols, flow), OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(OperationAnalysisContext context, IommuSymbols symbols)
+        private static void AnalyzeInvocation(OperationAnalysisContext context, IommuSymbols symbols, LockFlowContext? flow)
         {
             var invocation = (IInvocationOperation)context.Operation;
             if (!IommuSymbols.IsMethod(invocation.TargetMethod, symbols.GroupDeviceCount) || invocation.Arguments.Length != 1)
@@ -60,7 +63,7 @@ namespace IommuAnalyzers.Ownership
             }
 
             IOperation group = invocation.Arguments[0].Value;
-            ImmutableDictionary<string, string?> properties = GroupLockScope.IsHeld(invocation, group, context.ContainingSymbol, symbols)
+            ImmutableDictionary<string, string?> properties = IsUnderGroupLock(invocation, group, context, symbols, flow)
                 ? ImmutableDictionary<string, string?>.Empty.Add(UnderLockProperty, "true")
                 : ImmutableDictionary<string, string?>.Empty;
             // The argument's own text (a nullable suppression `!` has no operation of its own).
@@ -68,6 +71,21 @@ namespace IommuAnalyzers.Ownership
                 ? call.ArgumentList.Arguments[0].Expression.ToString()
                 : group.Syntax.ToString();
             context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), properties, groupText));
+        }
+
+        /// <summary>
+        /// Whether the group's mutex is held at the call on every path: first by the scopes around it (cheap, and sound:
+        /// a guard cannot be released early), then, for explicit <c>Lock()</c>/<c>Unlock()</c>, by the lock engine.
+        /// </summary>
+        private static bool IsUnderGroupLock(IInvocationOperation invocation, IOperation group, OperationAnalysisContext context, IommuSymbols symbols, LockFlowContext? flow)
+        {
+            if (GroupLockScope.IsHeld(invocation, group, context.ContainingSymbol, symbols))
+            {
+                return true;
+            }
+
+            return flow != null && symbols.GroupMutex != null && context.ContainingSymbol != null &&
+                LockFlowAnalysis.IsHeldAt(invocation, 0, symbols.GroupMutex, context.ContainingSymbol, flow, context.CancellationToken);
         }
 
         // The count decides when it reaches a comparison, a pattern test, a switch or a return, directly, through

@@ -8,8 +8,8 @@ namespace IommuAnalyzers.Ownership
     /// Decides, without flow analysis, whether an operation certainly runs with a group's mutex held: it sits inside
     /// the body of <c>using (G.Mutex.Guard())</c>, after <c>using var _ = G.Mutex.Guard();</c> in an enclosing block, or
     /// in a method marked <c>[RequiresLock("....Mutex")]</c> naming that group (__must_hold). Scoped guards cannot be
-    /// released early, so these scopes are sound; explicit Lock()/Unlock() pairs need the flow engine and are not
-    /// recognised here. A lambda or local function boundary ends the search: it may run after the scope is left.
+    /// released early, so these scopes are sound; explicit Lock()/Unlock() pairs need the flow engine, which IOMMU0004 asks
+    /// where these scopes do not answer (<see cref="Flow.LockFlowAnalysis.IsHeldAt"/>). A lambda or local function boundary ends the search: it may run after the scope is left.
     /// </summary>
     internal static class GroupLockScope
     {
