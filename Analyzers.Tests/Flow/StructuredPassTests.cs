@@ -23,6 +23,9 @@ namespace IommuAnalyzers.Tests.Flow
         [InlineData("switch (a.Length) { case 0: lock (_gate) { _monitorCount = 0; } break; default: return; }")]
         [InlineData("while (true) { lock (_gate) { if (c) return; } }")]
         [InlineData("foreach (int x in a) { lock (_gate) { _monitorCount += x; } }")]
+        [InlineData("_mutex.Lock(); _count++; _mutex.Unlock();")]
+        [InlineData("System.Threading.Monitor.Enter(_gate); _monitorCount++; System.Threading.Monitor.Exit(_gate);")]
+        [InlineData("_mutex.Lock(); try { if (c) return; _count++; } finally { _mutex.Unlock(); }")]
         [InlineData("for (int i = 0; i < a.Length; i++) { lock (_gate) { a[i] = _monitorCount; } }")]
         [InlineData("var x = g; if (c) x = new IommuGroup(2); lock (_gate) { _monitorCount = x.Id; }")]
         public void ScopedLocking_IsTakenByTheStructuredPass(string body)
@@ -31,8 +34,8 @@ namespace IommuAnalyzers.Tests.Flow
         }
 
         [Theory]
-        [InlineData("_mutex.Lock(); _count++; _mutex.Unlock();")]
-        [InlineData("System.Threading.Monitor.Enter(_gate); _monitorCount++; System.Threading.Monitor.Exit(_gate);")]
+        [InlineData("if (c) _mutex.Lock(); _count++; if (c) _mutex.Unlock();")]
+        [InlineData("bool taken = false; System.Threading.Monitor.Enter(_gate, ref taken); _monitorCount++; if (taken) System.Threading.Monitor.Exit(_gate);")]
         [InlineData("if (_mutex.TryLock()) { _count++; _mutex.Unlock(); }")]
         [InlineData("var guard = _mutex.Guard(); _count++; guard.Dispose();")]
         [InlineData("lock (_gate) { System.Action act = () => _monitorCount++; act(); }")]
@@ -69,6 +72,17 @@ namespace IommuAnalyzers.Tests.Flow
             Assert.Equal(2, accesses.Length);
             Assert.False(accesses[0].State.IsHeld(accesses[0].Lock!));
             Assert.True(accesses[1].State.IsHeld(accesses[1].Lock!));
+        }
+
+        [Fact]
+        public void AFinallyThatUnlocks_ReleasesTheLockOnEveryExitThatLeavesItsTry()
+        {
+            LockFlowResult result = Structured("_mutex.Lock(); try { if (c) return; _count++; } finally { _mutex.Unlock(); }")!;
+
+            LockEvent[] exits = result.Events.Where(e => e.Kind == LockEventKind.Exit).ToArray();
+            Assert.Equal(2, exits.Length);
+            Assert.All(exits, exit => Assert.Empty(exit.State.Locks));
+            Assert.Single(result.Events, e => e.Kind == LockEventKind.Release);
         }
 
         [Fact]

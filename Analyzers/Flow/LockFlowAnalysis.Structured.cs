@@ -48,9 +48,9 @@ namespace IommuAnalyzers.Flow
             // False while a loop body is walked towards its fixed point: its events are recorded on the last walk only.
             private bool _recording = true;
 
-            // Set when paths meet with different locks held (a scope that took a held KMutex again, then released it):
-            // the held set is then no longer the enclosing scopes', and the body goes to the graph engine.
-            private bool _locksDiverged;
+            // Set when the walk meets what it leaves to the graph engine: paths that meet with different locks held (the
+            // graph reports such joins, IOMMU0105), or a finally that never completes.
+            private bool _handedOver;
 
             /// <summary>The structured pass over an operation tree: no graph, so none of the graph engine's tables.</summary>
             public BodyAnalysis(IOperation tree, ISymbol owner, LockFlowContext context, OperationPaths paths, CancellationToken cancellationToken)
@@ -79,7 +79,7 @@ namespace IommuAnalyzers.Flow
                     AddExit(new LockEvent(LockEventKind.Exit, _tree!.Syntax.GetLastToken().GetLocation(), end, null, null, LockKind.Monitor, null) { ExitKind = LockExitKind.EndOfBody });
                 }
 
-                if (_locksDiverged)
+                if (_handedOver)
                 {
                     return null;
                 }
@@ -292,6 +292,7 @@ namespace IommuAnalyzers.Flow
                     _thrown.Remove(attempt);
                 }
 
+                // One scope for the body and the handlers: whatever leaves either runs the finally.
                 var scope = LockScope.ForJumps(attempt, null, null);
                 _scopes.Add(scope);
                 LockState? ends = Statement(attempt.Body, state);
@@ -304,6 +305,7 @@ namespace IommuAnalyzers.Flow
                 // A handler starts from the explicit throws of its try; without any, from the try's entry state.
                 LockState handlerEntry = _thrown.TryGetValue(attempt, out LockState? thrown) ? thrown : state;
                 _thrown.Remove(attempt);
+                _scopes.Add(scope);
                 foreach (ICatchClauseOperation handler in attempt.Catches)
                 {
                     LockState caught = handlerEntry;
@@ -320,18 +322,37 @@ namespace IommuAnalyzers.Flow
                     ends = Join(ends, Statement(handler.Handler, caught), attempt);
                 }
 
-                if (attempt.Finally != null)
+                _scopes.RemoveAt(_scopes.Count - 1);
+                if (attempt.Finally == null)
                 {
-                    // The finally writes nothing the structured pass tracks and takes no lock (StructuredSubset): it runs
-                    // with the join of everything that enters it, and leaves each path's state as it was.
-                    LockState? entered = Join(ends, scope.Leaving, attempt.Finally);
-                    if (entered != null)
-                    {
-                        Statement(attempt.Finally, entered);
-                    }
+                    return ends;
                 }
 
-                return ends;
+                // As the graph does: the finally's events once, from the join of everything that enters it; its effect
+                // applied to each path on its own (here the normal end; exits apply it as they leave, LeaveScopes).
+                LockState? entered = Join(ends, scope.Leaving, attempt.Finally);
+                if (entered != null)
+                {
+                    Statement(attempt.Finally, entered);
+                }
+
+                return ends == null ? null : ThroughFinally(attempt.Finally, ends);
+            }
+
+            /// <summary>The state after running a finally from <paramref name="state"/>, without recording its events again.</summary>
+            private LockState ThroughFinally(IBlockOperation region, LockState state)
+            {
+                bool recording = _recording;
+                _recording = false;
+                LockState? after = Statement(region, state);
+                _recording = recording;
+                if (after == null)
+                {
+                    _handedOver = true;
+                    return state;
+                }
+
+                return after;
             }
 
             private LockState? Lock(ILockOperation locked, LockState state)
@@ -465,6 +486,10 @@ namespace IommuAnalyzers.Flow
                     {
                         state = state.Release(scope.Path);
                     }
+                    else if (scope.Statement is ITryOperation { Finally: { } region })
+                    {
+                        state = ThroughFinally(region, state);
+                    }
                 }
 
                 return state;
@@ -507,7 +532,7 @@ namespace IommuAnalyzers.Flow
             {
                 if (!SameLocks(left, right))
                 {
-                    _locksDiverged = true;
+                    _handedOver = true;
                 }
 
                 return LockState.JoinAt(left, right, JoinId(site));

@@ -6,14 +6,17 @@ namespace IommuAnalyzers.Flow
 {
     /// <summary>
     /// Which bodies the structured pass (<see cref="LockFlowAnalysis.TryAnalyzeStructured"/>) models exactly: those whose
-    /// only lock operations are scopes: <c>lock</c> statements on monitor objects and <c>using</c> statements and
-    /// declarations of one scoped guard (<c>m.Guard()</c>, <c>l.EnterScope()</c>). There the locks held at a point are
-    /// the contract's plus those of the enclosing scopes, so the walk needs no graph; it still carries what reassigned
-    /// variables denote (<see cref="TracksValues"/>). Everything the pass does not model sends the whole body to the
-    /// graph engine, which stays the reference:
+    /// lock operations are scopes (<c>lock</c> statements on monitor objects, <c>using</c> statements and declarations of
+    /// one scoped guard: <c>m.Guard()</c>, <c>l.EnterScope()</c>) and plain acquires and releases (<c>Lock()</c>,
+    /// <c>Unlock()</c>, <c>Monitor.Enter(o)</c>/<c>Exit(o)</c>, <c>[AcquiresLock]</c>/<c>[ReleasesLock]</c> methods
+    /// that return nothing to dispose), which change the state where they stand. The walk carries the state, with what
+    /// reassigned variables denote (<see cref="TracksValues"/>), and hands the body over where paths meet with different
+    /// locks held. Everything the pass does not model sends the whole body to the graph engine, which stays the
+    /// reference:
     /// <list type="bullet">
-    /// <item>explicit acquires and releases (Lock/Unlock, Monitor.Enter/Exit, TryLock, Guard, [AcquiresLock],
-    /// [ReleasesLock], a Dispose that may end a guard): pending states on branches, the graph's job;</item>
+    /// <item>acquires decided by a test (TryLock, TryEnter, Enter with a lock-taken flag: the graph's conditional edges),
+    /// a Guard() outside a using, an [AcquiresLock] method that returns a guard or a bool, and any Dispose() (it may end
+    /// a guard);</item>
     /// <item>lambdas and local functions (bodies of their own, some run on the spot with the caller's state);</item>
     /// <item>await and yield (suspension events), goto and labels, using statements and declarations other than of
     /// one scoped guard (lowered to a try/finally with a Dispose call), rethrow and throw expressions, constant
@@ -203,7 +206,11 @@ namespace IommuAnalyzers.Flow
         {
             if (context.Model.IsLockType(method.ContainingType))
             {
-                return true;
+                // A plain acquire or release changes the state where it stands, as the walk visits it; a try-acquire
+                // or an Enter with a lock-taken flag decides it on the branches of a test (the graph's conditional
+                // edges), and a scoped acquire outside a using is released by whatever disposes its guard.
+                return context.Model.Primitive(method) is LockPrimitive primitive &&
+                    (primitive.TakenFlag || !(primitive.Action == LockAction.Acquire || primitive.Action == LockAction.Release));
             }
 
             if (method.Name == "Dispose" && method.Parameters.IsEmpty)
@@ -211,7 +218,8 @@ namespace IommuAnalyzers.Flow
                 return true;
             }
 
-            return context.IsLockRelevant(method) && (!context.Resolver.AcquiresLock(method).IsEmpty || !context.Resolver.ReleasesLock(method).IsEmpty);
+            // An [AcquiresLock] method that returns its guard is a scoped acquire; other annotated ones act where they are called.
+            return context.IsLockRelevant(method) && !context.Resolver.AcquiresLock(method).IsEmpty && !method.ReturnsVoid && method.ReturnType.SpecialType != SpecialType.System_Boolean;
         }
 
         /// <summary>Whether the loop's lowered calls (GetEnumerator, MoveNext, Current, Dispose) come from metadata: then they are no events.</summary>
