@@ -82,13 +82,7 @@ namespace IommuAnalyzers.Tests.Flow
             }
 
             Covered++;
-            ControlFlowGraph? graph = root switch
-            {
-                IMethodBodyOperation body => ControlFlowGraph.Create(body),
-                IConstructorBodyOperation body => ControlFlowGraph.Create(body),
-                IBlockOperation block => ControlFlowGraph.Create(block),
-                _ => null,
-            };
+            ControlFlowGraph? graph = LockFlowAnalysis.GraphOf(root, CancellationToken.None);
             if (graph == null)
             {
                 Mismatches.Add(Where(declaration) + ": the structured pass covers a body the graph engine cannot take");

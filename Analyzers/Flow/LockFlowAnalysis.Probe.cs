@@ -36,13 +36,7 @@ namespace IommuAnalyzers.Flow
             var probe = new LockProbe(call.Syntax, argumentOrdinal, lockMember);
             if (TryAnalyzeStructured(root, owner, context, cancellationToken, probe) == null)
             {
-                ControlFlowGraph? graph = root switch
-                {
-                    IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                    IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                    IBlockOperation block => ControlFlowGraph.Create(block, cancellationToken),
-                    _ => null,
-                };
+                ControlFlowGraph? graph = GraphOf(root, cancellationToken);
                 if (graph == null || !new BodyAnalysis(graph, owner, context, cancellationToken) { Probe = probe }.Run().IsComplete)
                 {
                     return false;
@@ -51,6 +45,15 @@ namespace IommuAnalyzers.Flow
 
             return probe.Held == true;
         }
+
+        /// <summary>The control-flow graph of a body the analyzer driver hands over (method, constructor, expression-bodied accessor), or null.</summary>
+        public static ControlFlowGraph? GraphOf(IOperation root, CancellationToken cancellationToken) => root switch
+        {
+            IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+            IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+            IBlockOperation block when block.Parent == null => ControlFlowGraph.Create(block, cancellationToken),
+            _ => null,
+        };
 
         /// <summary>A question put to one body's analysis: is this lock held at that call? Answered where the replay records.</summary>
         private sealed class LockProbe

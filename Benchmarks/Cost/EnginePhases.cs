@@ -125,7 +125,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
                         timings.Covered++;
                         timings.Events += structured.Events.Length;
                         clock.Restart();
-                        ControlFlowGraph reference = GraphOf(root, cancellationToken)!;
+                        ControlFlowGraph reference = LockFlowAnalysis.GraphOf(root, cancellationToken)!;
                         timings.CoveredGraph += clock.Elapsed.TotalMilliseconds;
                         clock.Restart();
                         LockFlowAnalysis.Analyze(reference, owner, flow, cancellationToken);
@@ -139,7 +139,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
                     string reason = FallbackReason(root, flow, model);
                     timings.FallbackReasons[reason] = timings.FallbackReasons.TryGetValue(reason, out int seen) ? seen + 1 : 1;
                     clock.Restart();
-                    ControlFlowGraph? graph = GraphOf(root, cancellationToken);
+                    ControlFlowGraph? graph = LockFlowAnalysis.GraphOf(root, cancellationToken);
                     timings.Graph += clock.Elapsed.TotalMilliseconds;
                     if (graph == null)
                     {
@@ -178,14 +178,6 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 _ => unmodeled.Kind.ToString(),
             };
         }
-
-        private static ControlFlowGraph? GraphOf(IOperation root, CancellationToken cancellationToken) => root switch
-        {
-            IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-            IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-            IBlockOperation block => ControlFlowGraph.Create(block, cancellationToken),
-            _ => null,
-        };
 
         private static double EmitMilliseconds(CSharpCompilation compilation)
         {
