@@ -51,9 +51,13 @@ namespace IommuAnalyzers.Flow
         {
             IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
             IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-            IBlockOperation block when block.Parent == null => ControlFlowGraph.Create(block, cancellationToken),
+            IBlockOperation block when IsBodyRoot(block) => ControlFlowGraph.Create(block, cancellationToken),
             _ => null,
         };
+
+        /// <summary>A body both engines take: a method or constructor body, or the parentless block of an expression-bodied accessor.</summary>
+        private static bool IsBodyRoot(IOperation root) =>
+            root is IMethodBodyOperation || root is IConstructorBodyOperation || (root is IBlockOperation && root.Parent == null);
 
         /// <summary>A question put to one body's analysis: is this lock held at that call? Answered where the replay records.</summary>
         private sealed class LockProbe

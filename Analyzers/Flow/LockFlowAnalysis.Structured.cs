@@ -21,8 +21,7 @@ namespace IommuAnalyzers.Flow
 
         private static LockFlowResult? TryAnalyzeStructured(IOperation body, ISymbol owner, LockFlowContext context, CancellationToken cancellationToken, LockProbe? probe)
         {
-            if (!(body is IMethodBodyOperation || body is IConstructorBodyOperation || (body is IBlockOperation && body.Parent == null)) ||
-                !StructuredSubset.Covers(body, context, body.SemanticModel))
+            if (!IsBodyRoot(body) || !StructuredSubset.Covers(body, context, body.SemanticModel))
             {
                 return null;
             }
@@ -366,9 +365,9 @@ namespace IommuAnalyzers.Flow
 
                 // The graph lowers lock (x) to Monitor.Enter(x, ref taken) and a finally with Monitor.Exit(x), both at x.
                 Location site = locked.LockedValue.Syntax.GetLocation();
-                Add(_recording, new LockEvent(LockEventKind.Acquire, site, state, locked.LockedValue, path, LockKind.Monitor, MonitorMethod("Enter", 2)));
+                Add(_recording, new LockEvent(LockEventKind.Acquire, site, state, locked.LockedValue, path, LockKind.Monitor, _model.MonitorEnterWithFlag));
                 LockState inside = state.Acquire(path, LockKind.Monitor, site);
-                return Scoped(locked, path, inside, held => new LockEvent(LockEventKind.Release, site, held, locked.LockedValue, path, LockKind.Monitor, MonitorMethod("Exit", 1)), body => Statement(locked.Body, body));
+                return Scoped(locked, path, inside, held => new LockEvent(LockEventKind.Release, site, held, locked.LockedValue, path, LockKind.Monitor, _model.MonitorExit), body => Statement(locked.Body, body));
             }
 
             /// <summary><c>using (m.Guard())</c> and <c>using (var g = l.EnterScope())</c>: held in the body, released by the guard's Dispose.</summary>
@@ -389,7 +388,7 @@ namespace IommuAnalyzers.Flow
                 // The graph's lowered Dispose call is the interface's (IDisposable.Dispose), but a ref struct's own
                 // (Lock.Scope), which is disposed by pattern.
                 ITypeSymbol guardType = guard.TargetMethod.ReturnType;
-                IMethodSymbol? dispose = DisposeOf(guardType.IsRefLikeType ? guardType : _model.Compilation.GetSpecialType(SpecialType.System_IDisposable));
+                IMethodSymbol? dispose = guardType.IsRefLikeType ? LockModel.FindMethod(guardType, "Dispose", m => m.Parameters.IsEmpty) : _model.DisposableDispose;
                 if (path == null || dispose == null)
                 {
                     return body(inside);
@@ -410,25 +409,12 @@ namespace IommuAnalyzers.Flow
                 LockState? end = body(inside);
                 _scopes.RemoveAt(_scopes.Count - 1);
                 LockState? leaving = Join(end, scope.Leaving, statement);
-                if (leaving != null)
+                if (leaving != null && _recording)
                 {
-                    Add(_recording, release(leaving));
+                    Add(release(leaving));
                 }
 
                 return end?.Release(path);
-            }
-
-            private static IMethodSymbol? DisposeOf(ITypeSymbol guardType)
-            {
-                foreach (ISymbol member in guardType.GetMembers("Dispose"))
-                {
-                    if (member is IMethodSymbol { Parameters.IsEmpty: true } method)
-                    {
-                        return method;
-                    }
-                }
-
-                return null;
             }
 
             private void Return(IReturnOperation returned, LockState state)
@@ -566,19 +552,6 @@ namespace IommuAnalyzers.Flow
                 }
 
                 return id;
-            }
-
-            private IMethodSymbol? MonitorMethod(string name, int parameters)
-            {
-                foreach (ISymbol member in _model.MonitorType!.GetMembers(name))
-                {
-                    if (member is IMethodSymbol method && method.Parameters.Length == parameters && (parameters < 2 || method.Parameters[1].RefKind == RefKind.Ref))
-                    {
-                        return method;
-                    }
-                }
-
-                return null;
             }
 
             /// <summary>

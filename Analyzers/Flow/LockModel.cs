@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 
@@ -90,6 +91,9 @@ namespace IommuAnalyzers.Flow
             MonitorType = monitorType;
             ThreadingLockType = threadingLockType;
             Annotations = annotations;
+            MonitorEnterWithFlag = FindMethod(monitorType, "Enter", m => m.Parameters.Length == 2 && m.Parameters[1].RefKind == RefKind.Ref);
+            MonitorExit = FindMethod(monitorType, "Exit", m => m.Parameters.Length == 1);
+            DisposableDispose = FindMethod(compilation.GetSpecialType(SpecialType.System_IDisposable), "Dispose", m => m.Parameters.IsEmpty);
             AddPrimitives(mutexType, s_mutexMethods, LockOperand.Receiver, LockKind.KMutex);
             AddPrimitives(monitorType, s_monitorMethods, LockOperand.FirstArgument, LockKind.Monitor);
             AddPrimitives(threadingLockType, s_threadingLockMethods, LockOperand.Receiver, LockKind.ThreadingLock);
@@ -110,6 +114,34 @@ namespace IommuAnalyzers.Flow
         public INamedTypeSymbol? ThreadingLockType { get; }
 
         public LockAnnotations Annotations { get; }
+
+        /// <summary><c>Monitor.Enter(object, ref bool)</c>: what the graph lowers a <c>lock</c> statement's entry to.</summary>
+        public IMethodSymbol? MonitorEnterWithFlag { get; }
+
+        /// <summary><c>Monitor.Exit(object)</c>: what the graph lowers a <c>lock</c> statement's release to.</summary>
+        public IMethodSymbol? MonitorExit { get; }
+
+        /// <summary><c>IDisposable.Dispose()</c>: what the graph lowers the end of a <c>using</c> of a guard to (a ref struct's own Dispose aside).</summary>
+        public IMethodSymbol? DisposableDispose { get; }
+
+        /// <summary>The first method named <paramref name="name"/> of <paramref name="type"/> that <paramref name="matches"/>, or null.</summary>
+        public static IMethodSymbol? FindMethod(ITypeSymbol? type, string name, Func<IMethodSymbol, bool> matches)
+        {
+            if (type == null)
+            {
+                return null;
+            }
+
+            foreach (ISymbol member in type.GetMembers(name))
+            {
+                if (member is IMethodSymbol method && matches(method))
+                {
+                    return method;
+                }
+            }
+
+            return null;
+        }
 
         /// <summary>What <paramref name="method"/> does to a lock, when it is one of the primitives.</summary>
         public LockPrimitive? Primitive(IMethodSymbol method) =>
