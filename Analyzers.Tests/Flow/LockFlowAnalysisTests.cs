@@ -498,5 +498,20 @@ class Port { void F(IommuGroup g) { for (int i = 0; i < 3; i++) { g.Mutex.Lock()
             Assert.All(h.AccessStates(), state => Assert.EndsWith("{g.Mutex}", state));
             Assert.Empty(h.Joins());
         }
+
+        [Fact]
+        public void GraphEngine_ACompoundAssignmentOfAConditionalValue_IsAWrite_WhereTheGraphCapturesItsTarget()
+        {
+            // The graph captures the target of _count += c ? 1 : 0 before the value's branches, so the reference's
+            // parent is a capture; the near miss, a conditional read, stays a read.
+            FlowHarness h = FlowHarness.Analyze(Port(@"
+    void F(bool c)
+    {
+        _count += c ? 1 : 0;
+        int n = c ? _count : 0;
+    }"), "F");
+
+            Assert.Equal(new[] { true, false }, h.Events(LockEventKind.GuardedAccess).Select(e => e.IsWrite).ToArray());
+        }
     }
 }

@@ -49,6 +49,17 @@ namespace IommuAnalyzers.Tests.Locking
         }
 
         [Fact]
+        public async Task Message_ACompoundAssignmentOfAConditionalValue_IsAWrite_AndAConditionalRead_IsARead()
+        {
+            // The graph captures the target of x += c ? 1 : 0 before the value's branches; the access is still a write.
+            await LockTestSource.VerifyMembersAsync(
+                @"void F(bool c) { {|#0:_count|} += c ? 1 : 0; var n = c ? {|#1:_count|} : 0; {|#2:_count|} = c ? 1 : 0; }",
+                Verify.Diagnostic(GuardedMemberWithoutLockRule.Rule).WithLocation(0).WithArguments("_count", "written", "this._mutex"),
+                Verify.Diagnostic(GuardedMemberWithoutLockRule.Rule).WithLocation(1).WithArguments("_count", "read", "this._mutex"),
+                Verify.Diagnostic(GuardedMemberWithoutLockRule.Rule).WithLocation(2).WithArguments("_count", "written", "this._mutex"));
+        }
+
+        [Fact]
         public async Task HalfTypedCode_StillAnalysed_NeverThrows()
         {
             await LockTestSource.VerifyMembersAsync(
