@@ -43,12 +43,15 @@ namespace IommuAnalyzers.Locking
                         .SetItem(LockDiagnosticProperties.ExitKind, e.ExitKind.ToString());
 
                     // The fixes release the lock the way it was taken: the acquiring call's own receiver text
-                    // (group.Mutex, not the canonical dev.Group.Mutex), and its location as the additional location.
-                    // Not for an object only its own expression names: Lookup(id).Mutex written again is another call.
-                    string? acquiredAs = held.Path.IsOpaque ? null : AcquiringExpressionText(held.AcquiredAt);
-                    if (acquiredAs != null)
+                    // (group.Mutex, not the canonical dev.Group.Mutex), its guard, or its helper's partner; the
+                    // acquisition's location is the additional location.
+                    // The end of the body is reported at its close brace, where the body's names are out of scope:
+                    // the release is bound where it goes, just before that brace.
+                    int releaseAt = e.ExitKind == LockExitKind.EndOfBody ? System.Math.Max(0, e.Location.SourceSpan.Start - 1) : e.Location.SourceSpan.Start;
+                    if (LockReleaseCode.For(context, held, releaseAt) is LockReleaseCode release)
                     {
-                        properties = properties.SetItem(LockDiagnosticProperties.LockExpression, acquiredAs);
+                        properties = properties.SetItem(LockDiagnosticProperties.LockExpression, release.LockText)
+                            .SetItem(LockDiagnosticProperties.ReleaseStatement, release.Statement);
                     }
 
                     Location[] additional = held.AcquiredAt != null ? new[] { held.AcquiredAt } : System.Array.Empty<Location>();
@@ -69,36 +72,6 @@ namespace IommuAnalyzers.Locking
                     context.Report(Diagnostic.Create(Rule, e.Location, additional, ImmutableDictionary<string, string?>.Empty, flag.Path.ToString(), LockRuleContext.Where(held), ExitText(e.ExitKind)));
                 }
             }
-        }
-
-        private static string? AcquiringExpressionText(Location? acquiredAt)
-        {
-            if (acquiredAt?.SourceTree == null || !acquiredAt.SourceTree.TryGetRoot(out SyntaxNode? root))
-            {
-                return null;
-            }
-
-            SyntaxNode node = root.FindNode(acquiredAt.SourceSpan, getInnermostNodeForTie: true);
-            // Only the lock primitives name their lock syntactically: m.Lock(), m.Guard(), m.TryLock(), l.Enter(),
-            // Monitor.Enter(o); an [AcquiresLock] helper's arguments do not.
-            if (!(node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } invocation))
-            {
-                return null;
-            }
-
-            string name = access.Name.Identifier.ValueText;
-            int arguments = invocation.ArgumentList.Arguments.Count;
-            if (arguments == 0 && (name == "Lock" || name == "Guard" || name == "TryLock" || name == "Enter" || name == "EnterScope" || name == "TryEnter"))
-            {
-                return access.Expression.ToString();
-            }
-
-            if (arguments > 0 && (name == "Enter" || name == "TryEnter") && access.Expression.ToString().EndsWith("Monitor", System.StringComparison.Ordinal))
-            {
-                return invocation.ArgumentList.Arguments[0].Expression.ToString();
-            }
-
-            return null;
         }
 
         private static string ExitText(LockExitKind kind) => kind switch

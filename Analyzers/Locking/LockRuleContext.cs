@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 using IommuAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
@@ -23,6 +24,12 @@ namespace IommuAnalyzers.Locking
         public const string ExitKind = "ExitKind";
 
         /// <summary>
+        /// For IOMMU0101: the statement that gives the lock back the way it was taken (<c>m.Unlock();</c>,
+        /// <c>guard.Dispose();</c>, <c>Gate.Release();</c>), valid at the exit; absent when none can.
+        /// </summary>
+        public const string ReleaseStatement = "ReleaseStatement";
+
+        /// <summary>
         /// For IOMMU0100: the access's statement follows, in the same statement list, an explicit release of its lock
         /// (<c>Unlock()</c>, <c>Monitor.Exit</c>, <c>Exit()</c>) that ran with the lock held on every path, and no other
         /// use of the lock lies between them: how many statements back that release is. The fix widens that section.
@@ -40,6 +47,12 @@ namespace IommuAnalyzers.Locking
 
         /// <summary>With <see cref="ReleaseStatementsBack"/>: the release call as written (<c>_lock.Unlock()</c>), so the fix finds that very statement.</summary>
         public const string ReleaseCall = "ReleaseCall";
+
+        /// <summary>
+        /// For a wrap: where the body itself takes the same lock (every acquisition of it, TryLock included), as
+        /// ';'-separated <c>start,length</c> spans. A wrap around any of them would take the lock a second time.
+        /// </summary>
+        public const string TakenAt = "TakenAt";
 
         public const string KMutexKind = "KMutex";
         public const string MonitorKind = "Monitor";
@@ -75,9 +88,11 @@ namespace IommuAnalyzers.Locking
             if (state != null)
             {
                 AddLockClasses(properties, path, state);
+                AddAcquisitions(properties, path);
             }
 
-            string? code = asWritten ?? CodeText(path, location.SourceSpan.Start);
+            // A lock type of the code's own is taken through its helpers: `lock (x)` on it would take another lock.
+            string? code = kind == LockKind.Monitor && LockReleaseCode.IsOwnLockType(this, path.Type) ? null : LockCodeText.At(Model, path, location.SourceSpan.Start, asWritten);
             if (code != null)
             {
                 properties[LockDiagnosticProperties.LockExpression] = code;
@@ -115,6 +130,24 @@ namespace IommuAnalyzers.Locking
             }
         }
 
+        private void AddAcquisitions(ImmutableDictionary<string, string?>.Builder properties, LockPath path)
+        {
+            var spans = new StringBuilder();
+            foreach (LockEvent lockEvent in Result.Events)
+            {
+                if (lockEvent.Kind == LockEventKind.Acquire && path.Equals(lockEvent.Lock))
+                {
+                    Microsoft.CodeAnalysis.Text.TextSpan span = lockEvent.Location.SourceSpan;
+                    spans.Append(spans.Length == 0 ? "" : ";").Append(span.Start.ToString(CultureInfo.InvariantCulture)).Append(',').Append(span.Length.ToString(CultureInfo.InvariantCulture));
+                }
+            }
+
+            if (spans.Length > 0)
+            {
+                properties[LockDiagnosticProperties.TakenAt] = spans.ToString();
+            }
+        }
+
         public static string KindText(LockKind kind) => kind switch
         {
             LockKind.KMutex => LockDiagnosticProperties.KMutexKind,
@@ -136,7 +169,7 @@ namespace IommuAnalyzers.Locking
 
             bool rootedAtOwner = !path.HasElements && path.Version == null && path.RootKind switch
             {
-                LockPathRootKind.This => !method.IsStatic,
+                LockPathRootKind.This => !method.IsStatic && NamedFromOwner(method, path),
                 LockPathRootKind.Parameter => SymbolEqualityComparer.Default.Equals(path.Root?.ContainingSymbol, method),
                 _ => false,
             };
@@ -144,6 +177,31 @@ namespace IommuAnalyzers.Locking
             // A body that takes the lock itself (kernel style: lock, touch, unlock, then touch again by mistake) cannot
             // require it of its callers: its own acquire would then be a self-deadlock (IOMMU0103).
             return rootedAtOwner && !AcquiresInBody(path);
+        }
+
+        /// <summary>
+        /// Whether the attribute's text (the member names from <c>this</c>) finds the path's own first member when the
+        /// method's annotation is read: a member of the class that hides a base class's (<c>new KMutex MyLock</c>), or
+        /// a parameter of the same name, would make <c>[RequiresLock("MyLock")]</c> name another lock.
+        /// </summary>
+        private static bool NamedFromOwner(IMethodSymbol method, LockPath path)
+        {
+            ImmutableArray<ISymbol> members = path.Members;
+            if (members.IsEmpty)
+            {
+                return true;
+            }
+
+            foreach (IParameterSymbol parameter in method.Parameters)
+            {
+                if (parameter.Name == members[0].Name)
+                {
+                    return false;
+                }
+            }
+
+            return LockExpressionResolver.FindMember(method.ContainingType, members[0].Name) is ISymbol found &&
+                SymbolEqualityComparer.Default.Equals(found.OriginalDefinition, members[0].OriginalDefinition);
         }
 
         private bool AcquiresInBody(LockPath path)
@@ -158,58 +216,5 @@ namespace IommuAnalyzers.Locking
 
             return false;
         }
-
-        private string? CodeText(LockPath path, int position)
-        {
-            // An element (ports[i]) or an object only one expression names (Lookup(id)) has no text that is sure to
-            // name the same lock elsewhere: no wrap is offered for it.
-            if (path.HasElements || path.IsOpaque)
-            {
-                return null;
-            }
-
-            var text = new StringBuilder();
-            switch (path.RootKind)
-            {
-                case LockPathRootKind.This:
-                    if (path.Members.IsEmpty)
-                    {
-                        return "this";
-                    }
-
-                    break;
-                case LockPathRootKind.StaticType:
-                    if (!(path.Root is INamedTypeSymbol type))
-                    {
-                        return null;
-                    }
-
-                    text.Append(type.ToMinimalDisplayString(Model, position));
-                    break;
-                default:
-                    if (path.Root == null)
-                    {
-                        return null;
-                    }
-
-                    text.Append(Escape(path.Root.Name));
-                    break;
-            }
-
-            foreach (ISymbol member in path.Members)
-            {
-                if (text.Length > 0)
-                {
-                    text.Append('.');
-                }
-
-                text.Append(Escape(member.Name));
-            }
-
-            return text.ToString();
-        }
-
-        private static string Escape(string name) =>
-            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
     }
 }

@@ -67,8 +67,17 @@ namespace IommuAnalyzers.CodeFixes.Locking
                     return false;
                 case LockFixMode.RequiresLock:
                     return true;
+                default:
+                    return await CallersHoldAsync(document, member, argument, cancellationToken).ConfigureAwait(false);
             }
+        }
 
+        /// <summary>
+        /// Whether IOMMU0110 reports <paramref name="member"/> for that lock: a helper whose every caller holds it. A
+        /// wrap inside such a helper takes the lock a second time in each of them, whatever the project's choice.
+        /// </summary>
+        public static async Task<bool> CallersHoldAsync(Document document, SyntaxNode member, string argument, CancellationToken cancellationToken)
+        {
             SyntaxToken name = member switch
             {
                 MethodDeclarationSyntax method => method.Identifier,

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -6,6 +8,8 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FindSymbols;
+using Microsoft.CodeAnalysis.Text;
+using IommuAnalyzers.Locking;
 
 namespace IommuAnalyzers.CodeFixes.Locking
 {
@@ -15,6 +19,43 @@ namespace IommuAnalyzers.CodeFixes.Locking
     /// </summary>
     internal static class LockFixSites
     {
+        /// <summary>
+        /// Whether the body takes the diagnostic's lock itself inside <paramref name="span"/> (the engine's
+        /// acquisitions of that lock, <see cref="LockDiagnosticProperties.TakenAt"/>): a loop whose body locks, a
+        /// TryLock that a declaration's later uses pull into the wrap. Wrapping there takes the lock twice.
+        /// </summary>
+        public static bool TakesTheLockWithin(Diagnostic diagnostic, TextSpan span)
+        {
+            foreach (TextSpan taken in TakenAt(diagnostic))
+            {
+                if (span.Contains(taken))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The spans of <see cref="LockDiagnosticProperties.TakenAt"/>.</summary>
+        public static IEnumerable<TextSpan> TakenAt(Diagnostic diagnostic)
+        {
+            if (!diagnostic.Properties.TryGetValue(LockDiagnosticProperties.TakenAt, out string? text) || text == null)
+            {
+                yield break;
+            }
+
+            foreach (string entry in text.Split(';'))
+            {
+                string[] parts = entry.Split(',');
+                if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int start) &&
+                    int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int length))
+                {
+                    yield return new TextSpan(start, length);
+                }
+            }
+        }
+
         private static readonly string[] s_tryAcquires = { "TryLock", "TryEnter", "TryEnterScope" };
 
         /// <summary>

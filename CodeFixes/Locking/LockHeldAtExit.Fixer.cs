@@ -45,7 +45,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 // A batch tool (dotnet format) may ask for the action's equivalence key with a diagnostic whose span
                 // predates fixes it has already applied to the file. Offer the release then too: the single action
                 // does nothing on a span that is no exit, and Fix All re-reads the diagnostics of the current text.
-                bool offerRelease = ReleaseStatement(diagnostic, root) != null &&
+                bool offerRelease = ReleaseStatement(diagnostic) != null &&
                     (ReleaseTarget(root, model, diagnostic, context.CancellationToken) != null || !LandsOnExit(root, diagnostic));
                 if (offerRelease)
                 {
@@ -130,26 +130,17 @@ namespace IommuAnalyzers.CodeFixes.Locking
             return expression is IdentifierNameSyntax && model.GetSymbolInfo(expression, cancellationToken).Symbol is ILocalSymbol or IParameterSymbol;
         }
 
-        private static StatementSyntax? ReleaseStatement(Diagnostic diagnostic, SyntaxNode root)
+        /// <summary>The release the analyzer chose, the way the lock was taken (<see cref="LockDiagnosticProperties.ReleaseStatement"/>).</summary>
+        private static StatementSyntax? ReleaseStatement(Diagnostic diagnostic)
         {
-            if (!diagnostic.Properties.TryGetValue(LockDiagnosticProperties.LockExpression, out string? lockText) || lockText == null ||
-                !diagnostic.Properties.TryGetValue(LockDiagnosticProperties.LockKind, out string? kind))
+            if (!diagnostic.Properties.TryGetValue(LockDiagnosticProperties.ReleaseStatement, out string? code) || code == null)
             {
                 return null;
             }
 
-            string code = kind switch
-            {
-                LockDiagnosticProperties.KMutexKind => lockText + ".Unlock();",
-                LockDiagnosticProperties.ThreadingLockKind => lockText + ".Exit();",
-                _ => (HasUsing(root, "System.Threading") ? "Monitor" : "System.Threading.Monitor") + ".Exit(" + lockText + ");",
-            };
-
-            return SyntaxFactory.ParseStatement(code);
+            StatementSyntax statement = SyntaxFactory.ParseStatement(code);
+            return statement.ContainsDiagnostics ? null : statement;
         }
-
-        private static bool HasUsing(SyntaxNode root, string name) =>
-            root.DescendantNodes(n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax).OfType<UsingDirectiveSyntax>().Any(u => u.Alias == null && u.Name?.ToString() == name);
 
         private static async Task<Document> ReleaseAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
@@ -165,7 +156,7 @@ namespace IommuAnalyzers.CodeFixes.Locking
             foreach (Diagnostic diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
             {
                 SyntaxNode? target = ReleaseTarget(root, model, diagnostic, cancellationToken);
-                StatementSyntax? release = ReleaseStatement(diagnostic, root);
+                StatementSyntax? release = ReleaseStatement(diagnostic);
                 if (target == null || release == null)
                 {
                     continue;

@@ -43,7 +43,14 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
                 CodeAction? wrap = null;
                 CodeAction? requires = null;
-                if (model != null && SectionWidening.Find(node, diagnostic, model, null, context.CancellationToken) is { IsSafe: true } move)
+                string? argument = RequiresArgument(diagnostic);
+                SyntaxNode? member = argument != null ? await RequiresTargetAsync(context.Document, node, null, context.CancellationToken).ConfigureAwait(false) : null;
+                bool callersHold = member != null && await LockFixPreference.CallersHoldAsync(context.Document, member, argument!, context.CancellationToken).ConfigureAwait(false);
+                if (callersHold)
+                {
+                    // Every caller holds the lock (IOMMU0110): a wrap here would take it twice; the contract is the fix.
+                }
+                else if (model != null && SectionWidening.Find(node, diagnostic, model, null, context.CancellationToken) is { IsSafe: true } move)
                 {
                     // Widening the section just released replaces the wrap (a second section would leave the window
                     // between the two open). It shares the wrap's key: both are the site's lock fix, and the Fix All of
@@ -64,13 +71,13 @@ namespace IommuAnalyzers.CodeFixes.Locking
                         WrapKey);
                 }
 
-                if (RequiresArgument(diagnostic) is string argument && await RequiresTargetAsync(context.Document, node, null, context.CancellationToken).ConfigureAwait(false) is SyntaxNode member)
+                if (member != null)
                 {
                     requires = CodeAction.Create(
                         "Add [RequiresLock(\"" + argument + "\")] to the method",
                         cancellationToken => AddRequiresLockAsync(context.Document, new[] { diagnostic }, cancellationToken),
                         RequiresKey);
-                    if (wrap != null && await LockFixPreference.PrefersRequiresLockAsync(context.Document, member, argument, context.CancellationToken).ConfigureAwait(false))
+                    if (wrap != null && await LockFixPreference.PrefersRequiresLockAsync(context.Document, member, argument!, context.CancellationToken).ConfigureAwait(false))
                     {
                         // The first action is the one dotnet format applies: the preferred variant goes first.
                         context.RegisterCodeFix(requires, diagnostic);
@@ -126,11 +133,16 @@ namespace IommuAnalyzers.CodeFixes.Locking
             foreach (Diagnostic diagnostic in diagnostics)
             {
                 SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-                bool canWrap = (LockText(diagnostic) is string lockText && WrapTargetAt(node, diagnostic, lockText, model, cancellationToken) != null) || FollowsRelease(diagnostic);
                 SyntaxNode? member = RequiresArgument(diagnostic) != null ? await RequiresTargetAsync(document, node, answers, cancellationToken).ConfigureAwait(false) : null;
                 bool canRequire = member != null;
+
+                // Where every caller holds the lock the contract is the only sound fix: applied unless the project
+                // chose wraps only, which leaves the site reported rather than wrap it into a second acquisition.
+                bool callersHold = canRequire && await LockFixPreference.CallersHoldAsync(document, member!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false);
+                bool canWrap = !callersHold && ((LockText(diagnostic) is string lockText && WrapTargetAt(node, diagnostic, lockText, model, cancellationToken) != null) || FollowsRelease(diagnostic));
                 bool prefer = canRequire && (!canWrap || await LockFixPreference.PrefersRequiresLockAsync(document, member!, RequiresArgument(diagnostic)!, cancellationToken).ConfigureAwait(false));
-                if (prefer && (canWrap || requireWhereOnlyChoice || LockFixPreference.Mode(document, root.SyntaxTree) == LockFixMode.RequiresLock))
+                LockFixMode mode = LockFixPreference.Mode(document, root.SyntaxTree);
+                if (prefer && (canWrap || requireWhereOnlyChoice || mode == LockFixMode.RequiresLock || (callersHold && mode != LockFixMode.Wrap)))
                 {
                     requires.Add(diagnostic);
                 }
@@ -154,8 +166,16 @@ namespace IommuAnalyzers.CodeFixes.Locking
                 return annotated;
             }
 
-            var moved = wraps.Select(d => Diagnostic.Create(d.Descriptor, Location.Create(tree, Shift(d.Location.SourceSpan, changes)), d.AdditionalLocations, d.Properties)).ToList();
+            var moved = wraps.Select(d => Diagnostic.Create(d.Descriptor, Location.Create(tree, Shift(d.Location.SourceSpan, changes)), d.AdditionalLocations, ShiftTakenAt(d, changes))).ToList();
             return await WrapAsync(annotated, moved, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static ImmutableDictionary<string, string?> ShiftTakenAt(Diagnostic diagnostic, List<TextChange> changes)
+        {
+            List<TextSpan> taken = LockFixSites.TakenAt(diagnostic).ToList();
+            return taken.Count == 0
+                ? diagnostic.Properties
+                : diagnostic.Properties.SetItem(LockDiagnosticProperties.TakenAt, string.Join(";", taken.Select(t => Shift(t, changes)).Select(t => t.Start.ToString(System.Globalization.CultureInfo.InvariantCulture) + "," + t.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         }
 
         private static TextSpan Shift(TextSpan span, List<TextChange> changes)
@@ -575,6 +595,14 @@ namespace IommuAnalyzers.CodeFixes.Locking
         {
             // Never a second lock of the class already held (LockOrderCheck).
             if (LockFixSites.InTryFailureBranch(node, lockText) || LockOrderCheck.NestsSameClass(diagnostic) || !(WrapTarget.Find(node) is WrapTarget target))
+            {
+                return null;
+            }
+
+            // The analyzer chose the text where the access is; the wrap writes it where the wrapped statements start.
+            // Never around code that takes the lock itself.
+            if ((model != null && !LockCodeText.BindsAlike(model, lockText, diagnostic.Location.SourceSpan.Start, target.Span.Start)) ||
+                LockFixSites.TakesTheLockWithin(diagnostic, target.Span))
             {
                 return null;
             }
