@@ -353,6 +353,21 @@ class Tool
             await Verify.VerifyCodeFixAsync(source, fixedSource);
         }
 
+        [Theory]
+        [InlineData("        int err = IommuCore.DeviceUseDmaApi(dev);\n        int err = IommuCore.DeviceUseDmaApi(dev);\n        if (err != 0)\n            return err;\n", 0)]
+        [InlineData("        int err = IommuCore.DeviceUseDmaApi(dev);\n        int other = 0;\n        return other;\n", 1)]
+        public async Task CheckOfAnUnreadLocal_OfferedOnlyWhereItsNameBindsToThatLocal(string body, int expected)
+        {
+            // Half-typed code that declares the local twice (CS0128): the reads take the second declaration, so a check
+            // of the name after the first would test the other variable and leave the first result unchecked.
+            string source = "using Iommu;\n\nclass Tool\n{\n    public int Run(Device dev)\n    {\n" + body + "    }\n}\n";
+            using Microsoft.CodeAnalysis.AdhocWorkspace workspace = Reliability.FixHarness.CreateWorkspace();
+            Microsoft.CodeAnalysis.Project project = Reliability.FixHarness.CreateProject(workspace, "Check", new[] { new Reliability.CorpusFile("Tool.cs", source) });
+            Microsoft.CodeAnalysis.Diagnostic flagged = System.Linq.Enumerable.First(await Reliability.FixHarness.AnalyzeAsync(project), d => d.Id == RuleIdentifiers.MustCheckResultIgnored);
+            var actions = await Reliability.FixHarness.ActionsAsync(new CodeFixes.Ownership.MustCheckResultIgnoredFixer(), System.Linq.Enumerable.Single(project.Documents), flagged);
+            Assert.Equal(expected, actions.Length);
+        }
+
         [Fact]
         public async Task NoFix_OutsideAnIntReturningFunction()
         {

@@ -121,7 +121,7 @@ namespace IommuAnalyzers.Tests.Reliability
         }
 
         [Fact]
-        public async Task EveryFix_OnHalfTypedMutants_NeverThrows_AndAddsNoCompilerError()
+        public async Task EveryFix_OnHalfTypedMutants_NeverThrows_AddsNoCompilerError_RemovesItsDiagnostic_AndAddsNone()
         {
             // The IDE offers fixes while the buffer is broken: a fixer must not throw there, nor make it worse.
             int wanted = ReliabilityMode.Full ? 1000 : 100;
@@ -165,8 +165,25 @@ namespace IommuAnalyzers.Tests.Reliability
                     continue;
                 }
 
-                Diagnostic diagnostic = fixable[index % fixable.Count];
-                Document document = project.GetDocument(diagnostic.Location.SourceTree)!;
+                Diagnostic flagged = fixable[index % fixable.Count];
+
+                // Marked as in the round trips, so that checks (b) and (c) find the fixed place again.
+                Document unmarked = project.GetDocument(flagged.Location.SourceTree)!;
+                SyntaxNode unmarkedRoot = (await unmarked.GetSyntaxRootAsync())!;
+                var annotation = new SyntaxAnnotation(SiteAnnotationKind);
+                SyntaxNode site = unmarkedRoot.FindNode(flagged.Location.SourceSpan, getInnermostNodeForTie: true);
+                Document document = unmarked.WithSyntaxRoot(unmarkedRoot.ReplaceNode(site, site.WithAdditionalAnnotations(annotation)));
+                SyntaxTree markedTree = (await document.GetSyntaxTreeAsync())!;
+                ImmutableArray<Diagnostic> markedDiagnostics = await FixHarness.AnalyzeAsync(document.Project);
+                Diagnostic? diagnostic = markedDiagnostics.FirstOrDefault(d => d.Id == flagged.Id && d.Location.SourceTree == markedTree && d.Location.SourceSpan == flagged.Location.SourceSpan);
+                if (diagnostic == null)
+                {
+                    failures.Add(mutant + ": " + flagged + " is not reported again on the same text (non-deterministic analyzer)");
+                    continue;
+                }
+
+                int sameIdBefore = markedDiagnostics.Count(d => d.Id == diagnostic.Id && d.Location.SourceTree == markedTree);
+                Dictionary<string, int> iommuBefore = FixHarness.Census(markedDiagnostics.Where(IsIommu));
                 ImmutableArray<Diagnostic> broken = await FixHarness.CompilerErrorsAsync(project);
                 Dictionary<string, int> errorsBefore = FixHarness.Census(broken);
                 HashSet<string> brokenLines = FixHarness.LinesOf(broken);
@@ -192,6 +209,14 @@ namespace IommuAnalyzers.Tests.Reliability
                             {
                                 failures.Add(where + ": new compiler errors " + string.Join(", ", added) + "\n--- mutant ---\n" + SourceMutator.Excerpt(mutant.Text) +
                                     "\n--- fixed ---\n" + SourceMutator.Excerpt(await FixHarness.TextAsync(changed)));
+                                continue;
+                            }
+
+                            string verdict = await DiagnosticVerdictAsync(action, document, changed.GetProject(project.Id)!, annotation, diagnostic.Id, sameIdBefore, iommuBefore,
+                                FixHarness.Key(diagnostic), SourceMutator.Excerpt(await FixHarness.TextAsync(changed)));
+                            if (verdict.Length > 0)
+                            {
+                                failures.Add(where + " '" + action.Title + "': " + verdict + "\n--- mutant ---\n" + SourceMutator.Excerpt(mutant.Text));
                             }
                         }
                     }
@@ -203,7 +228,7 @@ namespace IommuAnalyzers.Tests.Reliability
             }
 
             wall.Stop();
-            _output.WriteLine(ReliabilityMode.Name + " mode: " + applied + " fixes applied to half-typed mutants (" + tried + " mutants analyzed), " + failures.Count + " failures, wall " + wall.Elapsed.TotalSeconds.ToString("F1") + " s");
+            _output.WriteLine(ReliabilityMode.Name + " mode: " + applied + " fixes applied to half-typed mutants (" + tried + " mutants analyzed), " + failures.Count + " failures of (a) no new compiler error, (b) its diagnostic gone, (c) no new IOMMU diagnostic; wall " + wall.Elapsed.TotalSeconds.ToString("F1") + " s");
             Assert.True(failures.Count == 0, failures.Count + " fixes failed on half-typed code; first ones:\n\n" + string.Join("\n\n", failures.Take(3)));
             Assert.True(applied >= wanted, "only " + applied + " fixes could be applied to mutants");
         }
@@ -381,6 +406,21 @@ namespace IommuAnalyzers.Tests.Reliability
                 return "the file header moved: " + banner + "\n--- fixed text ---\n" + text;
             }
 
+            return await DiagnosticVerdictAsync(action, document, project, site, id, sameIdBefore, iommuBefore, fixedKey, text);
+        }
+
+        /// <summary>Checks (b) and (c) of a fix applied to <paramref name="document"/>: its diagnostic gone at the fixed place, and no new IOMMU diagnostic.</summary>
+        private static async Task<string> DiagnosticVerdictAsync(
+            CodeAction action,
+            Document document,
+            Project project,
+            SyntaxAnnotation site,
+            string id,
+            int sameIdBefore,
+            Dictionary<string, int> iommuBefore,
+            string? fixedKey,
+            string text)
+        {
             ImmutableArray<Diagnostic> after = await FixHarness.AnalyzeAsync(project);
             List<string> added = FixHarness.Added(iommuBefore, FixHarness.Census(after.Where(IsIommu)));
 

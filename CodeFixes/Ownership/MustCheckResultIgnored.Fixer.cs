@@ -93,7 +93,7 @@ namespace IommuAnalyzers.CodeFixes.Ownership
                 bool stored = statement is LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } declaration
                         && declaration.Declaration.Variables[0].Initializer?.Value == invocation
                     || statement is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment } && assignment.Right == invocation;
-                if (!stored)
+                if (!stored || !NamesTheStoredLocal(model, statement, unread, cancellationToken))
                 {
                     return null;
                 }
@@ -163,6 +163,25 @@ namespace IommuAnalyzers.CodeFixes.Ownership
                 : model.GetDeclaredSymbol(function, cancellationToken) as IMethodSymbol;
             return method != null && !method.IsAsync && !method.ReturnsByRef && !method.ReturnsByRefReadonly
                 && method.ReturnType.SpecialType == SpecialType.System_Int32;
+        }
+
+        /// <summary>
+        /// Whether <paramref name="name"/> right after the statement binds to the local the statement stores the result
+        /// in: in half-typed code a second declaration of the same name (CS0128) takes the reads, and a check of the
+        /// name would test the other variable and leave the result unchecked.
+        /// </summary>
+        private static bool NamesTheStoredLocal(SemanticModel model, StatementSyntax statement, string name, CancellationToken cancellationToken)
+        {
+            ISymbol? stored = statement switch
+            {
+                LocalDeclarationStatementSyntax declaration => model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellationToken),
+                ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment } => model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol,
+                _ => null,
+            };
+
+            // The statement's own last token: the position after it may be the block's close brace, out of the scope.
+            ISymbol? named = model.GetSpeculativeSymbolInfo(statement.Span.End - 1, SyntaxFactory.IdentifierName(name), SpeculativeBindingOption.BindAsExpression).Symbol;
+            return stored != null && SymbolEqualityComparer.Default.Equals(stored, named);
         }
 
         // An int local `ret` of this function, declared before the statement, whose current value nothing reads any
