@@ -27,6 +27,10 @@ namespace IommuAnalyzers.Tests.Flow
         [InlineData("System.Threading.Monitor.Enter(_gate); _monitorCount++; System.Threading.Monitor.Exit(_gate);")]
         [InlineData("_mutex.Lock(); try { if (c) return; _count++; } finally { _mutex.Unlock(); }")]
         [InlineData("for (int i = 0; i < a.Length; i++) { lock (_gate) { a[i] = _monitorCount; } }")]
+        [InlineData("lock (_gate) { goto done; } done: return;")]
+        [InlineData("_mutex.Lock(); if (c) goto unlock; _count++; unlock: _mutex.Unlock();")]
+        [InlineData("_mutex.Lock(); foreach (int x in a) { if (x == 0) goto unlock; _count += x; } unlock: _mutex.Unlock();")]
+        [InlineData("try { if (c) goto out_; _mutex.Lock(); _mutex.Unlock(); } finally { _monitorCount = 0; } out_: ;")]
         [InlineData("var x = g; if (c) x = new IommuGroup(2); lock (_gate) { _monitorCount = x.Id; }")]
         public void ScopedLocking_IsTakenByTheStructuredPass(string body)
         {
@@ -39,7 +43,9 @@ namespace IommuAnalyzers.Tests.Flow
         [InlineData("if (_mutex.TryLock()) { _count++; _mutex.Unlock(); }")]
         [InlineData("var guard = _mutex.Guard(); _count++; guard.Dispose();")]
         [InlineData("lock (_gate) { System.Action act = () => _monitorCount++; act(); }")]
-        [InlineData("lock (_gate) { goto done; } done: return;")]
+        [InlineData("again: lock (_gate) { if (c) goto again; }")]
+        [InlineData("using var guard = _mutex.Guard(); if (c) goto done; _count++; done: return;")]
+        [InlineData("switch (a.Length) { case 0: goto case 1; case 1: lock (_gate) { } break; }")]
         [InlineData("lock (_lock) { _lockCount++; }")]
         [InlineData("var x = g; x = new IommuGroup(2); lock (x) { }")]
         [InlineData("var x = g; if (c && (x = new IommuGroup(2)) != null) { lock (_gate) { _monitorCount = x.Id; } }")]
@@ -49,6 +55,18 @@ namespace IommuAnalyzers.Tests.Flow
         public void ExplicitOrUnmodeledLocking_FallsBackToTheGraphEngine(string body)
         {
             Assert.Null(Structured(body));
+        }
+
+        [Fact]
+        public void AForwardGotoOutOfALockedSection_ReleasesTheLock_AndJoinsAtItsLabel()
+        {
+            LockFlowResult result = Structured("_mutex.Lock(); if (c) goto unlock; _count++; unlock: _mutex.Unlock(); _count++;")!;
+
+            LockEvent[] accesses = result.Events.Where(e => e.Kind == LockEventKind.GuardedAccess).OrderBy(e => e.Location.SourceSpan.Start).ToArray();
+            Assert.Equal(2, accesses.Length);
+            Assert.True(accesses[0].State.IsHeld(accesses[0].Lock!));
+            Assert.False(accesses[1].State.IsHeld(accesses[1].Lock!));
+            Assert.Single(result.Events, e => e.Kind == LockEventKind.Release);
         }
 
         [Fact]

@@ -137,8 +137,13 @@ namespace IommuAnalyzers.Flow
                         Throw(thrown, Visit(thrown.Exception!, state, _recording));
                         return null;
                     case IBranchOperation jump:
-                        Jump(jump.Target, LeaveScopes(ScopeDepthOf(jump.Target), state));
+                        Jump(jump.Target, LeaveScopes(jump.BranchKind == BranchKind.GoTo ? ScopeDepthOfLabel(jump.Target) : ScopeDepthOf(jump.Target), state));
                         return null;
+                    case ILabeledOperation labeled:
+                        // Only forward gotos reach a label here (StructuredSubset): all of them are walked by now.
+                        LockState arrived = Join(state, Jumped(labeled.Label), labeled)!;
+                        _jumps.Remove(labeled.Label);
+                        return labeled.Operation == null ? arrived : Statement(labeled.Operation, arrived);
                     case IEmptyOperation _:
                         return state;
                     default:
@@ -156,17 +161,40 @@ namespace IommuAnalyzers.Flow
                         return UsingDeclaration(declaration, statements, i + 1, state);
                     }
 
-                    // Code after a statement whose end is unreachable is never run (there are no labels here).
+                    // Code after a statement whose end is unreachable runs only from a label a forward goto reached.
                     LockState? next = Statement(statements[i], state);
-                    if (next == null)
+                    while (next == null)
                     {
-                        return null;
+                        int label = NextReachedLabel(statements, i + 1);
+                        if (label < 0)
+                        {
+                            return null;
+                        }
+
+                        var labeled = (ILabeledOperation)statements[label];
+                        LockState arrived = Jumped(labeled.Label)!;
+                        _jumps.Remove(labeled.Label);
+                        i = label;
+                        next = labeled.Operation == null ? arrived : Statement(labeled.Operation, arrived);
                     }
 
                     state = next;
                 }
 
                 return state;
+            }
+
+            private int NextReachedLabel(ImmutableArray<IOperation> statements, int start)
+            {
+                for (int i = start; i < statements.Length; i++)
+                {
+                    if (statements[i] is ILabeledOperation labeled && _jumps.ContainsKey(labeled.Label))
+                    {
+                        return i;
+                    }
+                }
+
+                return -1;
             }
 
             /// <summary>Local declarations: each initializer, then the write of its local (the assignment the graph makes of it).</summary>
@@ -198,6 +226,10 @@ namespace IommuAnalyzers.Flow
                 bool recording = _recording;
                 _recording = false;
                 LockState head = entry;
+
+                // The gotos out of the body that the walks towards the fixed point took are forgotten: only those of
+                // the recorded walk, from the stable head, reach their labels (as break and continue do).
+                Dictionary<ILabelSymbol, LockState>? outerJumps = _jumps.Count == 0 ? null : new Dictionary<ILabelSymbol, LockState>(_jumps, SymbolEqualityComparer.Default);
                 for (int round = 0; ; round++)
                 {
                     if (round > 16 || --_budget < 0)
@@ -207,6 +239,7 @@ namespace IommuAnalyzers.Flow
                         return null;
                     }
 
+                    RestoreJumps(outerJumps);
                     _jumps.Remove(loop.ContinueLabel);
                     _jumps.Remove(loop.ExitLabel);
                     (_, LockState? end) = InScope(LockScope.ForJumps(loop, loop.ExitLabel, loop.ContinueLabel), () => body(head));
@@ -221,10 +254,23 @@ namespace IommuAnalyzers.Flow
                 }
 
                 _recording = recording;
+                RestoreJumps(outerJumps);
                 _jumps.Remove(loop.ContinueLabel);
                 _jumps.Remove(loop.ExitLabel);
                 (LockState? exit, _) = InScope(LockScope.ForJumps(loop, loop.ExitLabel, loop.ContinueLabel), () => body(head));
                 return Join(exit, Jumped(loop.ExitLabel), loop);
+            }
+
+            private void RestoreJumps(Dictionary<ILabelSymbol, LockState>? outer)
+            {
+                _jumps.Clear();
+                if (outer != null)
+                {
+                    foreach (KeyValuePair<ILabelSymbol, LockState> jump in outer)
+                    {
+                        _jumps.Add(jump.Key, jump.Value);
+                    }
+                }
             }
 
             private (LockState? Exit, LockState? End) WhileBody(IWhileLoopOperation loop, LockState head)
@@ -493,6 +539,19 @@ namespace IommuAnalyzers.Flow
                 }
 
                 return 0;
+            }
+
+            /// <summary>How many scopes enclose the label a goto jumps to (it leaves the ones that do not).</summary>
+            private int ScopeDepthOfLabel(ILabelSymbol target)
+            {
+                SyntaxReference? declaration = target.DeclaringSyntaxReferences.Length == 1 ? target.DeclaringSyntaxReferences[0] : null;
+                int depth = 0;
+                while (declaration != null && depth < _scopes.Count && _scopes[depth].Statement.Syntax.Span.Contains(declaration.Span))
+                {
+                    depth++;
+                }
+
+                return depth;
             }
 
             private (LockState? Exit, LockState? End) InScope(LockScope scope, System.Func<(LockState? Exit, LockState? End)> walk)

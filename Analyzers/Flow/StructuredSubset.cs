@@ -119,7 +119,6 @@ namespace IommuAnalyzers.Flow
                 case IAnonymousFunctionOperation _:
                 case ILocalFunctionOperation _:
                 case IAwaitOperation _:
-                case ILabeledOperation _:
                 case IDeconstructionAssignmentOperation _:
                 case IObjectOrCollectionInitializerOperation _:
                     return false;
@@ -128,7 +127,7 @@ namespace IommuAnalyzers.Flow
                 case IReturnOperation returned:
                     return returned.Kind == OperationKind.Return;
                 case IBranchOperation branch:
-                    return branch.BranchKind == BranchKind.Break || branch.BranchKind == BranchKind.Continue;
+                    return branch.BranchKind == BranchKind.Break || branch.BranchKind == BranchKind.Continue || (branch.BranchKind == BranchKind.GoTo && IsForwardGoto(branch));
                 case IThrowOperation thrown:
                     // A throw statement (a throw expression would need the graph's branches).
                     return thrown.Exception != null && thrown.Syntax is ThrowStatementSyntax;
@@ -153,6 +152,43 @@ namespace IommuAnalyzers.Flow
                 default:
                     return true;
             }
+        }
+
+        /// <summary>
+        /// A goto to a label further down (the kernel's error ladder: <c>goto err_unlock;</c>), which the walk resolves
+        /// when it reaches the label. A backward goto would need the label's state to a fixed point, and <c>goto case</c>
+        /// a switch's labels: those bodies go to the graph engine, as do gotos after a using declaration.
+        /// </summary>
+        private static bool IsForwardGoto(IBranchOperation branch)
+        {
+            if (branch.Target.DeclaringSyntaxReferences.Length != 1 || !(branch.Target.DeclaringSyntaxReferences[0].GetSyntax() is LabeledStatementSyntax label) ||
+                label.SyntaxTree != branch.Syntax.SyntaxTree || label.SpanStart < branch.Syntax.Span.End)
+            {
+                return false;
+            }
+
+            // Any using declaration before the goto in a block around it, the label's own block included: the
+            // declaration's scope is the rest of its block, which the walk does not tell from a scope the goto leaves.
+            for (IOperation child = branch, parent = branch.Parent!; parent != null; child = parent, parent = parent.Parent!)
+            {
+                if (parent is IBlockOperation block)
+                {
+                    foreach (IOperation statement in block.Operations)
+                    {
+                        if (ReferenceEquals(statement, child))
+                        {
+                            break;
+                        }
+
+                        if (statement is IUsingDeclarationOperation)
+                        {
+                            return false;
+                        }
+                    }
+                }
+            }
+
+            return true;
         }
 
         /// <summary>
