@@ -2,6 +2,9 @@ using System;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.Testing;
 using Verify = IommuAnalyzers.Tests.Verifiers.CSharpAnalyzerVerifier<IommuAnalyzers.Locking.LockDisciplineAnalyzer>;
+using WrapVerify = IommuAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<
+    IommuAnalyzers.Locking.LockDisciplineAnalyzer,
+    IommuAnalyzers.CodeFixes.Locking.GuardedMemberWithoutLockFixer>;
 
 namespace IommuAnalyzers.Tests.Locking
 {
@@ -66,5 +69,18 @@ class Port
 
         public static Task VerifyMembersAsync(string members, params DiagnosticResult[] expected) =>
             Verify.VerifyAnalyzerAsync(Class(members), expected);
+
+        /// <summary>Applies the wrap fix (its equivalence key, one at a time and Fix All) to members of the port class.</summary>
+        public static Task VerifyWrapAsync(string beforeMembers, string afterMembers) =>
+            new WrapVerify.Test
+            {
+                TestCode = Class(beforeMembers),
+                FixedCode = Class(afterMembers),
+                CodeActionEquivalenceKey = IommuAnalyzers.CodeFixes.Locking.LockRequirementFixes.WrapKey,
+            }.RunAsync();
+
+        /// <summary>The lock fixes offered for the first IOMMU0100 among members of the port class.</summary>
+        public static Task<System.Collections.Immutable.ImmutableArray<Microsoft.CodeAnalysis.CodeActions.CodeAction>> WrapActionsAsync(string members) =>
+            Reliability.FixHarness.ActionsForFirstAsync(new IommuAnalyzers.CodeFixes.Locking.GuardedMemberWithoutLockFixer(), RuleIdentifiers.GuardedMemberWithoutLock, Class(members));
     }
 }

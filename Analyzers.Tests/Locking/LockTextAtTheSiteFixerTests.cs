@@ -383,12 +383,7 @@ class Port
             Assert.Equal(titles.OrderBy(t => t), actions.Select(a => a.Title).OrderBy(t => t));
         }
 
-        private static async Task<ImmutableArray<CodeAction>> ActionsAsync(CodeFixProvider fixer, string id, string source)
-        {
-            using AdhocWorkspace workspace = FixHarness.CreateWorkspace();
-            Project project = FixHarness.CreateProject(workspace, "Offer", new[] { new CorpusFile("Port.cs", Usings + source) });
-            Diagnostic diagnostic = (await FixHarness.AnalyzeAsync(project)).First(d => d.Id == id);
-            return await FixHarness.ActionsAsync(fixer, project.Documents.Single(), diagnostic);
-        }
+        private static Task<ImmutableArray<CodeAction>> ActionsAsync(CodeFixProvider fixer, string id, string source) =>
+            FixHarness.ActionsForFirstAsync(fixer, id, Usings + source);
     }
 }

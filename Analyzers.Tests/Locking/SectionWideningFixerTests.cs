@@ -19,16 +19,7 @@ namespace IommuAnalyzers.Tests.Locking
     /// </summary>
     public class SectionWideningFixerTests
     {
-        private static async Task Fix(string before, string after)
-        {
-            var test = new Verify.Test
-            {
-                TestCode = LockTestSource.Class(before),
-                FixedCode = LockTestSource.Class(after),
-                CodeActionEquivalenceKey = LockRequirementFixes.WrapKey,
-            };
-            await test.RunAsync();
-        }
+        private static Task Fix(string before, string after) => LockTestSource.VerifyWrapAsync(before, after);
 
         [Fact]
         public Task AccessRightAfterUnlock_MovesTheUnlockAfterIt() => Fix(
@@ -287,12 +278,6 @@ namespace IommuAnalyzers.Tests.Locking
             await test.RunAsync();
         }
 
-        private static async Task<ImmutableArray<CodeAction>> ActionsAsync(string members)
-        {
-            using AdhocWorkspace workspace = FixHarness.CreateWorkspace();
-            Project project = FixHarness.CreateProject(workspace, "Offer", new[] { new CorpusFile("Port.cs", LockTestSource.Class(members)) });
-            Diagnostic diagnostic = (await FixHarness.AnalyzeAsync(project)).Single(d => d.Id == RuleIdentifiers.GuardedMemberWithoutLock);
-            return await FixHarness.ActionsAsync(new GuardedMemberWithoutLockFixer(), project.Documents.Single(), diagnostic);
-        }
+        private static Task<ImmutableArray<CodeAction>> ActionsAsync(string members) => LockTestSource.WrapActionsAsync(members);
     }
 }

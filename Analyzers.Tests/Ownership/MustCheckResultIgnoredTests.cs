@@ -361,10 +361,7 @@ class Tool
             // Half-typed code that declares the local twice (CS0128): the reads take the second declaration, so a check
             // of the name after the first would test the other variable and leave the first result unchecked.
             string source = "using Iommu;\n\nclass Tool\n{\n    public int Run(Device dev)\n    {\n" + body + "    }\n}\n";
-            using Microsoft.CodeAnalysis.AdhocWorkspace workspace = Reliability.FixHarness.CreateWorkspace();
-            Microsoft.CodeAnalysis.Project project = Reliability.FixHarness.CreateProject(workspace, "Check", new[] { new Reliability.CorpusFile("Tool.cs", source) });
-            Microsoft.CodeAnalysis.Diagnostic flagged = System.Linq.Enumerable.First(await Reliability.FixHarness.AnalyzeAsync(project), d => d.Id == RuleIdentifiers.MustCheckResultIgnored);
-            var actions = await Reliability.FixHarness.ActionsAsync(new CodeFixes.Ownership.MustCheckResultIgnoredFixer(), System.Linq.Enumerable.Single(project.Documents), flagged);
+            var actions = await Reliability.FixHarness.ActionsForFirstAsync(new CodeFixes.Ownership.MustCheckResultIgnoredFixer(), RuleIdentifiers.MustCheckResultIgnored, source, "Tool.cs");
             Assert.Equal(expected, actions.Length);
         }
 

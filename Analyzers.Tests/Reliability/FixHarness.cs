@@ -71,6 +71,15 @@ namespace IommuAnalyzers.Tests.Reliability
             return actions.SelectMany(Leaves).ToImmutableArray();
         }
 
+        /// <summary>The actions <paramref name="fixer"/> offers for the first <paramref name="id"/> diagnostic of a one-file project.</summary>
+        public static async Task<ImmutableArray<CodeAction>> ActionsForFirstAsync(CodeFixProvider fixer, string id, string source, string fileName = "Port.cs")
+        {
+            using AdhocWorkspace workspace = CreateWorkspace();
+            Project project = CreateProject(workspace, "Offer", new[] { new CorpusFile(fileName, source) });
+            Diagnostic diagnostic = (await AnalyzeAsync(project).ConfigureAwait(false)).First(d => d.Id == id);
+            return await ActionsAsync(fixer, project.Documents.Single(), diagnostic).ConfigureAwait(false);
+        }
+
         /// <summary>The solution an action produces (its one ApplyChangesOperation), or null when it changes nothing.</summary>
         public static async Task<Solution?> ApplyAsync(CodeAction action, CancellationToken cancellationToken = default)
         {
