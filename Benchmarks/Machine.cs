@@ -25,12 +25,17 @@ namespace IommuAnalyzers.Benchmarks
         {
             try
             {
-                using var process = Process.Start(new ProcessStartInfo("dotnet", "--version")
+                var start = new ProcessStartInfo("dotnet", "--version")
                 {
                     RedirectStandardOutput = true,
                     RedirectStandardError = true,
                     UseShellExecute = false,
-                });
+                };
+
+                // Under `dotnet-trace collect -- <benchmark>` the child would inherit the tracer's diagnostic port and
+                // wait for a tracer that never connects to it, hanging the benchmark before it measures anything.
+                start.Environment.Remove("DOTNET_DiagnosticPorts");
+                using var process = Process.Start(start);
                 if (process == null)
                 {
                     return "?";

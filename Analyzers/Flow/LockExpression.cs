@@ -121,11 +121,11 @@ namespace IommuAnalyzers.Flow
     internal sealed class LockExpressionResolver
     {
         private readonly LockModel _model;
-        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _guardedBy = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _requires = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _excludes = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _acquires = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _releases = new ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _guardedBy = SymbolCache.Create<ISymbol, ImmutableArray<LockExpression>>();
+        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _requires = SymbolCache.Create<ISymbol, ImmutableArray<LockExpression>>();
+        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _excludes = SymbolCache.Create<ISymbol, ImmutableArray<LockExpression>>();
+        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _acquires = SymbolCache.Create<ISymbol, ImmutableArray<LockExpression>>();
+        private readonly ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> _releases = SymbolCache.Create<ISymbol, ImmutableArray<LockExpression>>();
 
         public LockExpressionResolver(LockModel model)
         {
@@ -175,7 +175,7 @@ namespace IommuAnalyzers.Flow
 
         private ImmutableArray<LockExpression> Get(ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> cache, ISymbol member, INamedTypeSymbol? attributeType)
         {
-            if (attributeType == null)
+            if (attributeType == null || CannotCarryAnnotation(member))
             {
                 return ImmutableArray<LockExpression>.Empty;
             }
@@ -188,6 +188,14 @@ namespace IommuAnalyzers.Flow
             ImmutableArray<LockExpression> computed = Compute(member, attributeType);
             return cache.GetOrAdd(member, computed);
         }
+
+        /// <summary>
+        /// A field, or a method that is neither an accessor nor an override, with no attribute at all: nothing it could
+        /// inherit or share an annotation with, so it needs no cache entry. Most symbols a body references are such (the
+        /// framework's methods, unannotated fields), and leaving them out keeps the caches small and their adds rare.
+        /// </summary>
+        private static bool CannotCarryAnnotation(ISymbol member) =>
+            (member is IFieldSymbol || member is IMethodSymbol { AssociatedSymbol: null, IsOverride: false }) && member.GetAttributes().IsEmpty;
 
         private ImmutableArray<LockExpression> Compute(ISymbol member, INamedTypeSymbol attributeType)
         {

@@ -47,8 +47,13 @@ namespace IommuAnalyzers.Flow
                     return state;
                 }
 
-                return ApplyContracts(operation, method, null, parameter => parameter.Ordinal == 0 ? _paths.ObjectOf(left, state) : parameter.Ordinal == 1 ? _paths.ObjectOf(right, state) : null, state, record);
+                return ApplyOperatorContracts(operation, method, left, right, state, record);
             }
+
+            // Apart from VisitOperatorCall, which sees every conversion and operator of the body: the lambda's closure is
+            // allocated only for a lock-relevant user-defined operator.
+            private LockState ApplyOperatorContracts(IOperation operation, IMethodSymbol method, IOperation? left, IOperation? right, LockState state, bool record) =>
+                ApplyContracts(operation, method, null, parameter => parameter.Ordinal == 0 ? _paths.ObjectOf(left, state) : parameter.Ordinal == 1 ? _paths.ObjectOf(right, state) : null, state, record);
 
             /// <summary>[ExcludesLock], [AcquiresLock] and [ReleasesLock] of the accessors a property reference runs ([RequiresLock] is checked with the access).</summary>
             private LockState VisitAccessorCalls(IPropertyReferenceOperation reference, LockState state, bool record)
@@ -59,6 +64,13 @@ namespace IommuAnalyzers.Flow
                     return state;
                 }
 
+                return ApplyAccessorContracts(reference, property, state, record);
+            }
+
+            // Apart from VisitAccessorCalls, which sees every property reference: the closure is allocated only for a
+            // lock-relevant property.
+            private LockState ApplyAccessorContracts(IPropertyReferenceOperation reference, IPropertySymbol property, LockState state, bool record)
+            {
                 ContractCalls.Accessors(reference, out IMethodSymbol? getter, out IMethodSymbol? setter);
                 LockPath? receiver = property.IsStatic ? null : _paths.ObjectOf(reference.Instance, state);
                 Func<IParameterSymbol, LockPath?> argument = parameter => PropertyArgument(reference, parameter, state);

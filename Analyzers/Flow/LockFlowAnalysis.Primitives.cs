@@ -17,8 +17,6 @@ namespace IommuAnalyzers.Flow
             {
                 IMethodSymbol method = invocation.TargetMethod;
                 INamedTypeSymbol? type = method.ContainingType;
-                Location location = invocation.Syntax.GetLocation();
-
                 if (_model.IsLockType(type))
                 {
                     // A lock type's own methods: the model's table says what each does (AssertHeld and the like do nothing).
@@ -43,13 +41,13 @@ namespace IommuAnalyzers.Flow
                 // Lock order follows calls into source made while a lock is held (IOMMU0108's per-method summaries).
                 if (record && !state.Locks.IsEmpty && !method.Locations.IsEmpty && method.Locations[0].IsInSource)
                 {
-                    Add(new LockEvent(LockEventKind.Call, location, AtSite(state, invocation), invocation, null, LockKind.Monitor, method));
+                    Add(new LockEvent(LockEventKind.Call, invocation.Syntax.GetLocation(), AtSite(state, invocation), invocation, null, LockKind.Monitor, method));
                 }
 
                 // A helper called with some lock held may rely on it (IOMMU0110): what its this and parameters denote here.
                 if (record && !state.Locks.IsEmpty && _context.IsHelperCandidate(method))
                 {
-                    Add(new LockEvent(LockEventKind.HelperCall, location, AtSite(state, invocation), invocation, null, LockKind.Monitor, method)
+                    Add(new LockEvent(LockEventKind.HelperCall, invocation.Syntax.GetLocation(), AtSite(state, invocation), invocation, null, LockKind.Monitor, method)
                     {
                         Receiver = CallReceiver(method, invocation.Instance, state),
                         Arguments = ArgumentPaths(method, invocation, state),
@@ -61,6 +59,13 @@ namespace IommuAnalyzers.Flow
                     return state;
                 }
 
+                return ApplyCallContracts(invocation, method, state, record);
+            }
+
+            // Apart from VisitInvocation, which sees every call of the body: the lambdas' closure is allocated only for a
+            // call of a lock-relevant method.
+            private LockState ApplyCallContracts(IInvocationOperation invocation, IMethodSymbol method, LockState state, bool record)
+            {
                 LockPath? receiver = CallReceiver(method, invocation.Instance, state);
                 CheckCallContracts(invocation, method, receiver, invocation.Arguments, state, record);
                 foreach (LockExpression expression in _context.Resolver.AcquiresLock(method))

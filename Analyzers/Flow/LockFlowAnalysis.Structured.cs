@@ -242,12 +242,37 @@ namespace IommuAnalyzers.Flow
                     RestoreJumps(outerJumps);
                     _jumps.Remove(loop.ContinueLabel);
                     _jumps.Remove(loop.ExitLabel);
-                    (_, LockState? end) = InScope(LockScope.ForJumps(loop, loop.ExitLabel, loop.ContinueLabel), () => body(head));
+
+                    // The first round records when the walk does: where the body leaves the head as it found it (most
+                    // loops: their body takes no lock, or gives back what it takes), that round is the recorded walk
+                    // from the stable head, and the loop is walked once instead of twice (four times for a nested one).
+                    // Otherwise its events and its probe answer are taken back before the next round.
+                    bool speculative = round == 0 && recording;
+                    int recorded = _events?.Count ?? 0;
+                    bool? probeAnswer = Probe?.Held;
+                    _recording = speculative;
+                    (LockState? firstExit, LockState? end) = InScope(LockScope.ForJumps(loop, loop.ExitLabel, loop.ContinueLabel), () => body(head));
+                    _recording = false;
                     LockState? back = Join(end, Jumped(loop.ContinueLabel), loop.Body);
                     LockState next = back == null ? head : JoinAt(entry, back, loop);
                     if (next.Equals(head))
                     {
+                        if (speculative)
+                        {
+                            _recording = recording;
+                            return Join(firstExit, Jumped(loop.ExitLabel), loop);
+                        }
+
                         break;
+                    }
+
+                    if (speculative)
+                    {
+                        _events!.RemoveRange(recorded, _events.Count - recorded);
+                        if (Probe != null)
+                        {
+                            Probe.Held = probeAnswer;
+                        }
                     }
 
                     head = next;

@@ -123,10 +123,20 @@ namespace IommuAnalyzers.Flow
                     return state;
                 }
 
-                LockPath? receiver = member.IsStatic ? null : _paths.ObjectOf(instance, state);
                 if (record)
                 {
-                    foreach (LockExpression expression in _context.Resolver.GuardedBy(member))
+                    // Most references are to members nothing guards, that the inference does not look at and that
+                    // require no lock: they record nothing, so their receiver's path is not worth computing.
+                    ImmutableArray<LockExpression> guards = _context.Resolver.GuardedBy(member);
+                    bool candidate = _context.IsInferenceCandidate(member);
+                    ImmutableArray<LockExpression> required = member is IPropertySymbol property ? AccessorRequires(reference, property) : ImmutableArray<LockExpression>.Empty;
+                    if (guards.IsEmpty && !candidate && required.IsEmpty)
+                    {
+                        return state;
+                    }
+
+                    LockPath? receiver = member.IsStatic ? null : _paths.ObjectOf(instance, state);
+                    foreach (LockExpression expression in guards)
                     {
                         LockPath? path = expression.Bind(receiver, _ => null, member.ContainingType);
                         if (path != null)
@@ -140,7 +150,7 @@ namespace IommuAnalyzers.Flow
                         }
                     }
 
-                    if (_context.IsInferenceCandidate(member))
+                    if (candidate)
                     {
                         // Raw material of the guard inference (IOMMU0109/IOMMU0110): which locks are held where an
                         // unannotated member is touched, and whose member it is.
@@ -151,20 +161,24 @@ namespace IommuAnalyzers.Flow
                         });
                     }
 
-                    if (member is IPropertySymbol property)
-                    {
-                        foreach (LockExpression expression in AccessorRequires(reference, property))
-                        {
-                            LockPath? path = expression.Bind(receiver, parameter => PropertyArgument(reference, parameter, state), member.ContainingType);
-                            if (path != null)
-                            {
-                                Add(new LockEvent(LockEventKind.RequiredLock, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member) { LockText = LockTextAt(expression, instance, null) });
-                            }
-                        }
-                    }
+                    RecordRequiredLocks(reference, member, instance, receiver, required, state);
                 }
 
                 return state;
+            }
+
+            // Apart from VisitMember so that the lambda's closure is allocated only for a property that requires a lock,
+            // not on every member reference the walk visits.
+            private void RecordRequiredLocks(IOperation reference, ISymbol member, IOperation? instance, LockPath? receiver, ImmutableArray<LockExpression> required, LockState state)
+            {
+                foreach (LockExpression expression in required)
+                {
+                    LockPath? path = expression.Bind(receiver, parameter => PropertyArgument(reference, parameter, state), member.ContainingType);
+                    if (path != null)
+                    {
+                        Add(new LockEvent(LockEventKind.RequiredLock, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member) { LockText = LockTextAt(expression, instance, null) });
+                    }
+                }
             }
 
             private static string AccessText(ISymbol member, LockPath? receiver)
@@ -188,7 +202,18 @@ namespace IommuAnalyzers.Flow
                     return;
                 }
 
-                foreach (LockExpression expression in _context.Resolver.RequiresLock(method))
+                ImmutableArray<LockExpression> requires = _context.Resolver.RequiresLock(method);
+                ImmutableArray<LockExpression> excludes = _context.Resolver.ExcludesLock(method);
+                if (!requires.IsEmpty || !excludes.IsEmpty)
+                {
+                    RecordCallContracts(call, method, receiver, arguments, requires, excludes, state);
+                }
+            }
+
+            // Apart from CheckCallContracts so that the lambdas' closure is allocated only for a call with a contract.
+            private void RecordCallContracts(IOperation call, IMethodSymbol method, LockPath? receiver, ImmutableArray<IArgumentOperation> arguments, ImmutableArray<LockExpression> requires, ImmutableArray<LockExpression> excludes, LockState state)
+            {
+                foreach (LockExpression expression in requires)
                 {
                     LockPath? path = expression.Bind(receiver, parameter => ArgumentPath(arguments, parameter, state), method.ContainingType);
                     if (path != null)
@@ -200,7 +225,7 @@ namespace IommuAnalyzers.Flow
                     }
                 }
 
-                foreach (LockExpression expression in _context.Resolver.ExcludesLock(method))
+                foreach (LockExpression expression in excludes)
                 {
                     LockPath? path = expression.Bind(receiver, parameter => ArgumentPath(arguments, parameter, state), method.ContainingType);
                     if (path != null)

@@ -7,8 +7,8 @@ namespace IommuAnalyzers.Flow
     // the engine and the pre-scan can ask at every reference.
     internal sealed partial class LockFlowContext
     {
-        private readonly ConcurrentDictionary<ISymbol, bool> _inferenceCandidates = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<ISymbol, bool> _helperCandidates = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, bool> _inferenceCandidates = SymbolCache.Create<ISymbol, bool>();
+        private readonly ConcurrentDictionary<ISymbol, bool> _helperCandidates = SymbolCache.Create<ISymbol, bool>();
         private readonly bool _internalsVisible;
 
         /// <summary>Whether the engine records the facts the guard inference needs (off when both of its rules are).</summary>

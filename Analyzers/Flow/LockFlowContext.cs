@@ -11,8 +11,8 @@ namespace IommuAnalyzers.Flow
     /// </summary>
     internal sealed partial class LockFlowContext
     {
-        private readonly ConcurrentDictionary<ISymbol, bool> _lockRelevant = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<ISymbol, bool> _needsFlow = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, bool> _lockRelevant = SymbolCache.Create<ISymbol, bool>();
+        private readonly ConcurrentDictionary<ISymbol, bool> _needsFlow = SymbolCache.Create<ISymbol, bool>();
         private SynchronousConsumers? _consumers;
 
         public LockFlowContext(LockModel model, bool inferGuards = false)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
@@ -65,7 +66,13 @@ namespace IommuAnalyzers.Flow
 
         private void RecordAll(List<IOperation> roots)
         {
-            var stack = new Stack<IOperation>(roots);
+            // Sized for a typical body's depth-first frontier, so that the walk does not regrow it from the roots' count.
+            var stack = new Stack<IOperation>(Math.Max(64, roots.Count));
+            foreach (IOperation root in roots)
+            {
+                stack.Push(root);
+            }
+
             var captureValues = new List<(CaptureId Id, IOperation Value)>();
             while (stack.Count > 0)
             {

@@ -48,10 +48,10 @@ namespace IommuAnalyzers.Locking
         private readonly ConcurrentQueue<(ISymbol? To, ISymbol? Via, ImmutableArray<ISymbol> Held, Location Site)> _sites = new ConcurrentQueue<(ISymbol?, ISymbol?, ImmutableArray<ISymbol>, Location)>();
 
         // Classes each body takes itself (lock, Lock(), Enter), keyed by the body's symbol.
-        private readonly ConcurrentDictionary<ISymbol, ConcurrentQueue<ISymbol>> _direct = new ConcurrentDictionary<ISymbol, ConcurrentQueue<ISymbol>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, ConcurrentQueue<ISymbol>> _direct = SymbolCache.Create<ISymbol, ConcurrentQueue<ISymbol>>();
 
         // caller -> callees that are in source or take a lock by annotation.
-        private readonly ConcurrentDictionary<ISymbol, ConcurrentQueue<IMethodSymbol>> _callees = new ConcurrentDictionary<ISymbol, ConcurrentQueue<IMethodSymbol>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ISymbol, ConcurrentQueue<IMethodSymbol>> _callees = SymbolCache.Create<ISymbol, ConcurrentQueue<IMethodSymbol>>();
 
         public LockOrderGraph(LockFlowContext flow)
         {

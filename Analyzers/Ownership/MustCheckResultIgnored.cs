@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using IommuAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -43,7 +44,7 @@ namespace IommuAnalyzers.Ownership
                 }
 
                 // Every invocation of the compilation comes here: decide [MustCheck] once per method, not per call.
-                var mustCheck = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+                var mustCheck = SymbolCache.Create<IMethodSymbol, bool>();
                 startContext.RegisterOperationAction(operationContext => AnalyzeInvocation(operationContext, symbols, mustCheck), OperationKind.Invocation);
             });
         }

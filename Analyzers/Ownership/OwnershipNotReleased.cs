@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
+using IommuAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -87,7 +88,7 @@ namespace IommuAnalyzers.Ownership
 
             // Per method of the driver: the release kinds it calls, and the driver's own methods it calls.
             private readonly ConcurrentDictionary<IMethodSymbol, (int Releases, List<IMethodSymbol> Calls)> _summaries =
-                new ConcurrentDictionary<IMethodSymbol, (int, List<IMethodSymbol>)>(SymbolEqualityComparer.Default);
+                SymbolCache.Create<IMethodSymbol, (int, List<IMethodSymbol>)>();
 
             private readonly object _gate = new object();
             private ControlFlowGraph? _probeGraph;

@@ -26,7 +26,7 @@ namespace IommuAnalyzers.Locking.Inference
         private readonly ConcurrentQueue<LockEvent> _heldCalls = new ConcurrentQueue<LockEvent>();
 
         // Every call site (and method-group use) of every helper, held or not.
-        private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentQueue<Location>> _callSites = new ConcurrentDictionary<IMethodSymbol, ConcurrentQueue<Location>>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentQueue<Location>> _callSites = SymbolCache.Create<IMethodSymbol, ConcurrentQueue<Location>>();
 
         // Annotated locks a helper's body needs and does not hold ([GuardedBy] members, [RequiresLock] callees).
         private readonly ConcurrentQueue<(IMethodSymbol Helper, LockPath Lock, ISymbol Member)> _annotatedNeeds = new ConcurrentQueue<(IMethodSymbol, LockPath, ISymbol)>();
