@@ -32,6 +32,9 @@ namespace IommuAnalyzers.Tests.Flow
         [InlineData("_mutex.Lock(); foreach (int x in a) { if (x == 0) goto unlock; _count += x; } unlock: _mutex.Unlock();")]
         [InlineData("try { if (c) goto out_; _mutex.Lock(); _mutex.Unlock(); } finally { _monitorCount = 0; } out_: ;")]
         [InlineData("var x = g; if (c) x = new IommuGroup(2); lock (_gate) { _monitorCount = x.Id; }")]
+        [InlineData("if (_mutex.TryLock()) { _count++; _mutex.Unlock(); }")]
+        [InlineData("if (!_mutex.TryLock()) return; _count++; _mutex.Unlock();")]
+        [InlineData("if (!System.Threading.Monitor.TryEnter(_gate, 10)) { return; } _monitorCount++; System.Threading.Monitor.Exit(_gate);")]
         public void ScopedLocking_IsTakenByTheStructuredPass(string body)
         {
             Assert.NotNull(Structured(body));
@@ -40,7 +43,10 @@ namespace IommuAnalyzers.Tests.Flow
         [Theory]
         [InlineData("if (c) _mutex.Lock(); _count++; if (c) _mutex.Unlock();")]
         [InlineData("bool taken = false; System.Threading.Monitor.Enter(_gate, ref taken); _monitorCount++; if (taken) System.Threading.Monitor.Exit(_gate);")]
-        [InlineData("if (_mutex.TryLock()) { _count++; _mutex.Unlock(); }")]
+        [InlineData("while (!_mutex.TryLock()) { } _count++; _mutex.Unlock();")]
+        [InlineData("if (c && _mutex.TryLock()) { _count++; _mutex.Unlock(); }")]
+        [InlineData("bool ok = _mutex.TryLock(); if (ok) { _count++; _mutex.Unlock(); }")]
+        [InlineData("_ = _mutex.TryLock() ? _count++ : 0;")]
         [InlineData("var guard = _mutex.Guard(); _count++; guard.Dispose();")]
         [InlineData("lock (_gate) { System.Action act = () => _monitorCount++; act(); }")]
         [InlineData("again: lock (_gate) { if (c) goto again; }")]
@@ -55,6 +61,16 @@ namespace IommuAnalyzers.Tests.Flow
         public void ExplicitOrUnmodeledLocking_FallsBackToTheGraphEngine(string body)
         {
             Assert.Null(Structured(body));
+        }
+
+        [Fact]
+        public void ATryLockTestedByAnIf_IsHeldOnTheBranchWhereItSucceeded_AndNotOnTheOther()
+        {
+            LockFlowResult result = Structured("if (!_mutex.TryLock()) { _count--; return; } _count++; _mutex.Unlock(); if (_mutex.TryLock()) { _count += 2; _mutex.Unlock(); } else { _count -= 2; }")!;
+
+            LockEvent[] accesses = result.Events.Where(e => e.Kind == LockEventKind.GuardedAccess).OrderBy(e => e.Location.SourceSpan.Start).ToArray();
+            Assert.Equal(new[] { false, true, true, false }, accesses.Select(a => a.State.IsHeld(a.Lock!)).ToArray());
+            Assert.Equal(2, result.Events.Count(e => e.Kind == LockEventKind.Acquire && e.IsTry));
         }
 
         [Fact]

@@ -107,8 +107,17 @@ namespace IommuAnalyzers.Flow
                         return Declarations(group, state);
                     case IConditionalOperation branch:
                         LockState tested = Visit(branch.Condition, state, _recording);
-                        LockState? whenTrue = Statement(branch.WhenTrue, tested);
-                        LockState? whenFalse = branch.WhenFalse == null ? tested : Statement(branch.WhenFalse, tested);
+                        LockState enterTrue = tested;
+                        LockState enterFalse = tested;
+                        if (StructuredSubset.TestsTryAcquire(branch.Condition, _context))
+                        {
+                            // if (m.TryLock()) / if (!m.TryLock()): held on the branch where the call returned true.
+                            enterTrue = ApplyCondition(branch.Condition, true, tested);
+                            enterFalse = ApplyCondition(branch.Condition, false, tested);
+                        }
+
+                        LockState? whenTrue = Statement(branch.WhenTrue, enterTrue);
+                        LockState? whenFalse = branch.WhenFalse == null ? enterFalse : Statement(branch.WhenFalse, enterFalse);
                         return Join(whenTrue, whenFalse, branch);
                     case IWhileLoopOperation loop:
                         return Loop(loop, state, head => WhileBody(loop, head));

@@ -194,6 +194,23 @@ namespace IommuAnalyzers.Flow
             }
         }
 
+        /// <summary>The last step's member that is one (<see cref="Members"/>' last), without building the array.</summary>
+        public ISymbol? LastMember
+        {
+            get
+            {
+                for (int i = Steps.Length - 1; i >= 0; i--)
+                {
+                    if (Steps[i].Member is ISymbol member)
+                    {
+                        return member;
+                    }
+                }
+
+                return null;
+            }
+        }
+
         /// <summary>Some step is an array element or an indexer: no attribute expression can name the path.</summary>
         public bool HasElements
         {

@@ -14,7 +14,8 @@ namespace IommuAnalyzers.Flow
     /// locks held. Everything the pass does not model sends the whole body to the graph engine, which stays the
     /// reference:
     /// <list type="bullet">
-    /// <item>acquires decided by a test (TryLock, TryEnter, Enter with a lock-taken flag: the graph's conditional edges),
+    /// <item>acquires decided by a test (TryLock, TryEnter, Enter with a lock-taken flag: the graph's conditional edges)
+    /// other than a try-acquire that is an if statement's whole condition (<see cref="TestingIf"/>),
     /// a Guard() outside a using, an [AcquiresLock] method that returns a guard or a bool, and any Dispose() (it may end
     /// a guard);</item>
     /// <item>lambdas and local functions (bodies of their own, some run on the spot with the caller's state);</item>
@@ -146,12 +147,47 @@ namespace IommuAnalyzers.Flow
                 case IUsingDeclarationOperation declaration:
                     return !declaration.IsAsynchronous && declaration.Parent is IBlockOperation && IsScopedAcquire(GuardOf(declaration.DeclarationGroup), context);
                 case IInvocationOperation invocation:
-                    return !ChangesLocks(invocation.TargetMethod, context) || IsGuardOfUsing(invocation, context);
+                    return !ChangesLocks(invocation.TargetMethod, context) || IsGuardOfUsing(invocation, context) || IsTestedTryAcquire(invocation, context);
                 case ITryOperation attempt:
                     return attempt.Finally == null || !HasThrow(attempt.Finally);
                 default:
                     return true;
             }
+        }
+
+        /// <summary>
+        /// A try-acquire without a lock-taken flag (<c>m.TryLock()</c>, <c>Monitor.TryEnter(o, timeout)</c>) that is the
+        /// whole condition of an if statement, under any number of <c>!</c>: the walk gives each branch the state its
+        /// outcome decides, as the graph's two edges do. Anywhere else (a loop condition, <c>&amp;&amp;</c>, a stored
+        /// result) the outcome flows where only the graph follows it, and the body goes to the graph engine.
+        /// </summary>
+        private static bool IsTestedTryAcquire(IInvocationOperation invocation, LockFlowContext context) =>
+            context.Model.Primitive(invocation.TargetMethod) is { Action: LockAction.TryAcquire, TakenFlag: false } &&
+            invocation.TargetMethod.ReturnType.SpecialType == SpecialType.System_Boolean &&
+            TestingIf(invocation) != null;
+
+        /// <summary>The if statement whose whole condition is <paramref name="operand"/> under any number of <c>!</c>, or null.</summary>
+        public static IConditionalOperation? TestingIf(IOperation operand)
+        {
+            IOperation node = operand;
+            while (node.Parent is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+            {
+                node = not;
+            }
+
+            return node.Parent is IConditionalOperation branch && branch.Syntax is IfStatementSyntax && ReferenceEquals(branch.Condition, node) ? branch : null;
+        }
+
+        /// <summary>Whether an if statement's condition is a tested try-acquire (<see cref="IsTestedTryAcquire"/>).</summary>
+        public static bool TestsTryAcquire(IOperation condition, LockFlowContext context)
+        {
+            IOperation node = condition;
+            while (node is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+            {
+                node = not.Operand;
+            }
+
+            return node is IInvocationOperation invocation && IsTestedTryAcquire(invocation, context);
         }
 
         /// <summary>

@@ -59,8 +59,7 @@ namespace IommuAnalyzers.Locking
         }
 
         /// <summary>The lock class of a canonical lock path: its last member, or null (a local, <c>this</c>, a parameter).</summary>
-        public static ISymbol? ClassOf(LockPath? path) =>
-            path == null || path.Members.IsEmpty ? null : path.Members[path.Members.Length - 1].OriginalDefinition;
+        public static ISymbol? ClassOf(LockPath? path) => path?.LastMember?.OriginalDefinition;
 
         public static string Name(ISymbol lockClass) =>
             (lockClass.ContainingType?.Name ?? string.Empty) + "." + lockClass.Name;
