@@ -135,7 +135,9 @@ namespace IommuAnalyzers.Flow
                 case IConditionalOperation conditional when conditional.Syntax is IfStatementSyntax:
                     return !conditional.Condition.ConstantValue.HasValue;
                 case IWhileLoopOperation loop:
-                    return loop.Condition == null || !loop.Condition.ConstantValue.HasValue || (loop.Condition.ConstantValue.Value is true && loop.ConditionIsTop);
+                    // while (true): the graph engine reports an end-of-body exit after it, which no path reaches; the walk
+                    // would not, so such a body stays with the reference until the two agree.
+                    return loop.Condition == null || !loop.Condition.ConstantValue.HasValue;
                 case IForLoopOperation loop:
                     return loop.Condition == null || !loop.Condition.ConstantValue.HasValue;
                 case IForEachLoopOperation loop:
