@@ -141,7 +141,17 @@ namespace IommuAnalyzers.Benchmarks.Ide
             output.WriteLine("| target | measured | verdict |");
             output.WriteLine("|---|---|---|");
             double floorMedian = Measure.Median(samples[AnalyzerSet.Floor]);
-            output.WriteLine(string.Format(inv, "| IDE: one 300-line document < 20 ms median | {0:F2} ms ({1} lines; CPU {2:F2} ms; no-op analyzer floor {3:F2} ms; own callbacks {5:F2} ms) | {4} |", iommuMedian, document.Lines, Measure.Median(cpuSamples[AnalyzerSet.Iommu]), floorMedian, Report.Verdict(iommuMedian < 20, iommuMedian / 20), Measure.Median(ownSamples[AnalyzerSet.Iommu])));
+            // The engine-speed issue replaced the absolute 20 ms (a no-op analyzer alone measured 44 ms on a loaded 2-core
+            // machine) by two ratios: our own callbacks against the document's bind time, and against CA2000's own.
+            double bindMedian = Measure.Median(bindSamples);
+            double ownMedian = Measure.Median(ownSamples[AnalyzerSet.Iommu]);
+            output.WriteLine(string.Format(inv, "| IDE: own callbacks on the {0}-line document <= 5% of its bind time | {1:F2} ms against {2:F1} ms bind ({3:F1}%; whole request {4:F2} ms, no-op analyzer floor {5:F2} ms) | {6} |", document.Lines, ownMedian, bindMedian, 100 * ownMedian / bindMedian, iommuMedian, floorMedian, Report.Verdict(ownMedian <= 0.05 * bindMedian, ownMedian / (0.05 * bindMedian))));
+            if (ownSamples.TryGetValue(AnalyzerSet.Ca2000, out List<double>? ca2000Own))
+            {
+                double theirs = Measure.Median(ca2000Own);
+                output.WriteLine(string.Format(inv, "| IDE: own callbacks no more than CA2000's own | {0:F2} ms against {1:F2} ms | {2} |", ownMedian, theirs, Report.Verdict(ownMedian <= theirs, theirs > 0 ? ownMedian / theirs : double.PositiveInfinity)));
+            }
+
             output.WriteLine("IOMMU diagnostics in the document: " + (counts.Count == 0 ? "none" : string.Join(", ", counts.Select(c => c.Key + "=" + c.Value))));
             output.WriteLine();
             output.WriteLine(JsonSerializer.Serialize(new
