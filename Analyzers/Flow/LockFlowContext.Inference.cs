@@ -26,7 +26,13 @@ namespace IommuAnalyzers.Flow
                 return false;
             }
 
+            // A member from metadata is never one (ComputeInferenceCandidate's first test): no cache entry for it.
             ISymbol definition = member.OriginalDefinition;
+            if (!IsInSource(definition))
+            {
+                return false;
+            }
+
             return _inferenceCandidates.TryGetValue(definition, out bool known) ? known : _inferenceCandidates.GetOrAdd(definition, ComputeInferenceCandidate(definition));
         }
 
@@ -42,6 +48,11 @@ namespace IommuAnalyzers.Flow
             }
 
             IMethodSymbol definition = method.OriginalDefinition;
+            if (!IsInSource(definition))
+            {
+                return false;
+            }
+
             return _helperCandidates.TryGetValue(definition, out bool known) ? known : _helperCandidates.GetOrAdd(definition, ComputeHelperCandidate(definition));
         }
 
