@@ -31,6 +31,7 @@ namespace IommuAnalyzers.Tests.Flow
         [InlineData("_mutex.Lock(); foreach (int x in a) { if (x == 0) goto unlock; _count += x; } unlock: _mutex.Unlock();")]
         [InlineData("try { if (c) goto out_; _mutex.Lock(); _mutex.Unlock(); } finally { _monitorCount = 0; } out_: ;")]
         [InlineData("var x = g; if (c) x = new IommuGroup(2); lock (_gate) { _monitorCount = x.Id; }")]
+        [InlineData("while (c) { lock (_gate) { if (a.Length == 0) return; } }")]
         [InlineData("if (_mutex.TryLock()) { _count++; _mutex.Unlock(); }")]
         [InlineData("if (!_mutex.TryLock()) return; _count++; _mutex.Unlock();")]
         [InlineData("if (!System.Threading.Monitor.TryEnter(_gate, 10)) { return; } _monitorCount++; System.Threading.Monitor.Exit(_gate);")]
