@@ -309,11 +309,12 @@ namespace IommuAnalyzers.Flow
 
             private (LockState? Exit, LockState? End) WhileBody(IWhileLoopOperation loop, LockState head)
             {
-                bool forever = loop.Condition?.ConstantValue.HasValue == true;
+                // A constant condition never gets here (StructuredSubset hands while (true) to the graph engine), so the
+                // false edge of the condition always leaves the loop.
                 if (loop.ConditionIsTop)
                 {
-                    LockState tested = loop.Condition != null && !forever ? Visit(loop.Condition, head, _recording) : head;
-                    return (forever ? null : tested, Statement(loop.Body, tested));
+                    LockState tested = loop.Condition != null ? Visit(loop.Condition, head, _recording) : head;
+                    return (tested, Statement(loop.Body, tested));
                 }
 
                 // do ... while: the condition runs after the body (and after a continue).

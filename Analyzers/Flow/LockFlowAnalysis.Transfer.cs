@@ -161,7 +161,10 @@ namespace IommuAnalyzers.Flow
                         });
                     }
 
-                    RecordRequiredLocks(reference, member, instance, receiver, required, state);
+                    if (!required.IsEmpty)
+                    {
+                        RecordRequiredLocks(reference, member, instance, receiver, required, state);
+                    }
                 }
 
                 return state;

@@ -15,7 +15,7 @@ namespace IommuAnalyzers.Flow
     /// reference:
     /// <list type="bullet">
     /// <item>acquires decided by a test (TryLock, TryEnter, Enter with a lock-taken flag: the graph's conditional edges)
-    /// other than a try-acquire that is an if statement's whole condition (<see cref="TestingIf"/>),
+    /// other than a try-acquire that is an if statement's whole condition (<see cref="IsTestedTryAcquire"/>),
     /// a Guard() outside a using, an [AcquiresLock] method that returns a guard or a bool, and any Dispose() (it may end
     /// a guard);</item>
     /// <item>lambdas and local functions (bodies of their own, some run on the spot with the caller's state);</item>
@@ -163,21 +163,16 @@ namespace IommuAnalyzers.Flow
         /// outcome decides, as the graph's two edges do. Anywhere else (a loop condition, <c>&amp;&amp;</c>, a stored
         /// result) the outcome flows where only the graph follows it, and the body goes to the graph engine.
         /// </summary>
-        private static bool IsTestedTryAcquire(IInvocationOperation invocation, LockFlowContext context) =>
-            context.Model.Primitive(invocation.TargetMethod) is { Action: LockAction.TryAcquire, TakenFlag: false } &&
-            invocation.TargetMethod.ReturnType.SpecialType == SpecialType.System_Boolean &&
-            TestingIf(invocation) != null;
-
-        /// <summary>The if statement whose whole condition is <paramref name="operand"/> under any number of <c>!</c>, or null.</summary>
-        public static IConditionalOperation? TestingIf(IOperation operand)
+        private static bool IsTestedTryAcquire(IInvocationOperation invocation, LockFlowContext context)
         {
-            IOperation node = operand;
+            IOperation node = invocation;
             while (node.Parent is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
             {
                 node = not;
             }
 
-            return node.Parent is IConditionalOperation branch && branch.Syntax is IfStatementSyntax && ReferenceEquals(branch.Condition, node) ? branch : null;
+            return node.Parent is IConditionalOperation branch && branch.Syntax is IfStatementSyntax && ReferenceEquals(branch.Condition, node) &&
+                IsTryAcquire(invocation, context);
         }
 
         /// <summary>Whether an if statement's condition is a tested try-acquire (<see cref="IsTestedTryAcquire"/>).</summary>
@@ -189,8 +184,12 @@ namespace IommuAnalyzers.Flow
                 node = not.Operand;
             }
 
-            return node is IInvocationOperation invocation && IsTestedTryAcquire(invocation, context);
+            return node is IInvocationOperation invocation && IsTryAcquire(invocation, context);
         }
+
+        private static bool IsTryAcquire(IInvocationOperation invocation, LockFlowContext context) =>
+            context.Model.Primitive(invocation.TargetMethod) is { Action: LockAction.TryAcquire, TakenFlag: false } &&
+            invocation.TargetMethod.ReturnType.SpecialType == SpecialType.System_Boolean;
 
         /// <summary>
         /// A goto to a label further down (the kernel's error ladder: <c>goto err_unlock;</c>), which the walk resolves

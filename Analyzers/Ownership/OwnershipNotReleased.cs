@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
-using IommuAnalyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -86,9 +85,10 @@ namespace IommuAnalyzers.Ownership
             private readonly INamedTypeSymbol _driver;
             private readonly IommuSymbols _symbols;
 
-            // Per method of the driver: the release kinds it calls, and the driver's own methods it calls.
+            // Per method of the driver: the release kinds it calls, and the driver's own methods it calls. One per
+            // driver type, with a handful of entries: the default table, not the per-compilation SymbolCache.
             private readonly ConcurrentDictionary<IMethodSymbol, (int Releases, List<IMethodSymbol> Calls)> _summaries =
-                SymbolCache.Create<IMethodSymbol, (int, List<IMethodSymbol>)>();
+                new ConcurrentDictionary<IMethodSymbol, (int, List<IMethodSymbol>)>(SymbolEqualityComparer.Default);
 
             private readonly object _gate = new object();
             private ControlFlowGraph? _probeGraph;
