@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace IommuAnalyzers.Flow
 {
@@ -106,14 +107,62 @@ namespace IommuAnalyzers.Flow
         /// The lock as the code at this site names it (the receiver or argument as written, then the lock's members),
         /// when that is a simple path; null otherwise. Fixes prefer it to the canonical <see cref="Lock"/>.
         /// </summary>
-        public string? LockText { get; internal set; }
+        public string? LockText
+        {
+            get
+            {
+                if (_lockText == null && _lockTextExpression != null)
+                {
+                    _lockText = LockSiteText.LockTextAt(_lockTextExpression, _lockTextInstance, _lockTextArguments);
+                }
+
+                return _lockText;
+            }
+        }
 
         /// <summary>
         /// For a guarded access: the member as reached from its object (<c>dev.Group.OwnerCount</c>,
         /// <c>Lookup(id).Domain</c>, <c>ports[i].Group</c>, <c>Pool&lt;int&gt;.Count</c>), or the member's name alone on
         /// <c>this</c>.
         /// </summary>
-        public string? AccessText { get; internal set; }
+        public string? AccessText
+        {
+            get
+            {
+                if (_namesAccess && _accessText == null && Member != null)
+                {
+                    _accessText = LockSiteText.AccessText(Member, _accessReceiver);
+                }
+
+                return _accessText;
+            }
+        }
+
+        // The texts are computed on first read, from what the site had: most events never become a diagnostic, and
+        // building both strings for each guarded access was a tenth of what the engine allocated. The inputs are kept,
+        // so two threads reading at once both compute the same string, and either may be kept.
+        private string? _lockText;
+        private LockExpression? _lockTextExpression;
+        private IOperation? _lockTextInstance;
+        private ImmutableArray<IArgumentOperation>? _lockTextArguments;
+        private string? _accessText;
+        private LockPath? _accessReceiver;
+        private bool _namesAccess;
+
+        /// <summary>Gives <see cref="LockText"/> the lock as <paramref name="expression"/> names it from this site's receiver or arguments.</summary>
+        internal void NameLockAt(LockExpression expression, IOperation? instance, ImmutableArray<IArgumentOperation>? arguments)
+        {
+            _lockTextExpression = expression;
+            _lockTextInstance = instance;
+            _lockTextArguments = arguments;
+        }
+
+        /// <summary>Gives <see cref="AccessText"/> the member as reached from <paramref name="receiver"/>.</summary>
+        internal void NameAccessFrom(LockPath? receiver)
+        {
+            _namesAccess = true;
+            _accessReceiver = receiver;
+        }
 
         /// <summary>For an unguarded access or a helper call: the receiver object (null for a static member or one without a path).</summary>
         public LockPath? Receiver { get; internal set; }

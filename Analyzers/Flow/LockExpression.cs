@@ -130,7 +130,11 @@ namespace IommuAnalyzers.Flow
         public LockExpressionResolver(LockModel model)
         {
             _model = model;
+            Reach = new AnnotationReach(model.Annotations);
         }
+
+        /// <summary>Which symbols can carry an annotation at all: those that cannot get no cache entry.</summary>
+        public AnnotationReach Reach { get; }
 
         /// <summary><c>[GuardedBy]</c> of a field or property (inherited from an overridden property).</summary>
         public ImmutableArray<LockExpression> GuardedBy(ISymbol member) => Get(_guardedBy, member.OriginalDefinition, _model.Annotations.GuardedByAttribute);
@@ -175,7 +179,8 @@ namespace IommuAnalyzers.Flow
 
         private ImmutableArray<LockExpression> Get(ConcurrentDictionary<ISymbol, ImmutableArray<LockExpression>> cache, ISymbol member, INamedTypeSymbol? attributeType)
         {
-            if (attributeType == null || CannotCarryAnnotation(member))
+            // Most symbols a body references (the framework's, unannotated members) can carry nothing: they get no entry.
+            if (attributeType == null || Reach.CannotCarry(member, SymbolEqualityComparer.Default.Equals(attributeType, _model.Annotations.GuardedByAttribute)))
             {
                 return ImmutableArray<LockExpression>.Empty;
             }
@@ -188,14 +193,6 @@ namespace IommuAnalyzers.Flow
             ImmutableArray<LockExpression> computed = Compute(member, attributeType);
             return cache.GetOrAdd(member, computed);
         }
-
-        /// <summary>
-        /// A field, or a method that is neither an accessor nor an override, with no attribute at all: nothing it could
-        /// inherit or share an annotation with, so it needs no cache entry. Most symbols a body references are such (the
-        /// framework's methods, unannotated fields), and leaving them out keeps the caches small and their adds rare.
-        /// </summary>
-        private static bool CannotCarryAnnotation(ISymbol member) =>
-            (member is IFieldSymbol || member is IMethodSymbol { AssociatedSymbol: null, IsOverride: false }) && member.GetAttributes().IsEmpty;
 
         private ImmutableArray<LockExpression> Compute(ISymbol member, INamedTypeSymbol attributeType)
         {

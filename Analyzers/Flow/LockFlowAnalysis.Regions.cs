@@ -50,7 +50,7 @@ namespace IommuAnalyzers.Flow
                             handlers.Add(tryAndCatch.NestedRegions[i].FirstBlockOrdinal);
                         }
 
-                        _catchSeeds[block.Ordinal] = handlers;
+                        _tables.CatchSeeds[block.Ordinal] = handlers;
                     }
                 }
             }
@@ -202,18 +202,18 @@ namespace IommuAnalyzers.Flow
             {
                 if (replay)
                 {
-                    if (_finallyInputs.TryGetValue(region.FirstBlockOrdinal, out LockState? seen))
+                    if (_tables.FinallyInputs.TryGetValue(region.FirstBlockOrdinal, out LockState? seen))
                     {
-                        _finallyInputs[region.FirstBlockOrdinal] = LockState.JoinAt(seen, input, region.FirstBlockOrdinal);
+                        _tables.FinallyInputs[region.FirstBlockOrdinal] = LockState.JoinAt(seen, input, region.FirstBlockOrdinal);
                     }
                     else
                     {
-                        _finallyInputs.Add(region.FirstBlockOrdinal, input);
-                        _finallyQueue.Enqueue(region);
+                        _tables.FinallyInputs.Add(region.FirstBlockOrdinal, input);
+                        _tables.FinallyQueue.Enqueue(region);
                     }
                 }
 
-                if (_finallyMemo.TryGetValue((region.FirstBlockOrdinal, input), out LockState? memo))
+                if (_tables.FinallyMemo.TryGetValue((region.FirstBlockOrdinal, input), out LockState? memo))
                 {
                     return memo;
                 }
@@ -247,7 +247,7 @@ namespace IommuAnalyzers.Flow
                     output = output == null ? exit : LockState.JoinAt(output, exit, _blocks.Length + region.LastBlockOrdinal);
                 }
 
-                _finallyMemo[(region.FirstBlockOrdinal, input)] = output;
+                _tables.FinallyMemo[(region.FirstBlockOrdinal, input)] = output;
                 return output;
             }
         }

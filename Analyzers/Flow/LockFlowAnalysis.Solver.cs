@@ -60,7 +60,7 @@ namespace IommuAnalyzers.Flow
                 {
                     entries[ordinal] = merged;
                     pending.Add(ordinal);
-                    if (_catchSeeds.TryGetValue(ordinal, out List<int>? handlers))
+                    if (_tables.CatchSeeds.TryGetValue(ordinal, out List<int>? handlers))
                     {
                         foreach (int handler in handlers)
                         {

@@ -61,8 +61,9 @@ namespace IommuAnalyzers.Flow
                 _cancellationToken = cancellationToken;
                 _paths = paths;
                 _blocks = ImmutableArray<Microsoft.CodeAnalysis.FlowAnalysis.BasicBlock>.Empty;
-                _innermostFinally = new Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowRegion?[0];
-                _replayEntries = new LockState?[0];
+                _innermostFinally = System.Array.Empty<Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowRegion?>();
+                _replayEntries = System.Array.Empty<LockState?>();
+                _tables = null!; // graph engine only: no region of a graph is ever asked for here
                 _budget = 2000;
             }
 
@@ -119,18 +120,14 @@ namespace IommuAnalyzers.Flow
                         LockState? whenTrue = Statement(branch.WhenTrue, enterTrue);
                         LockState? whenFalse = branch.WhenFalse == null ? enterFalse : Statement(branch.WhenFalse, enterFalse);
                         return Join(whenTrue, whenFalse, branch);
+                    // The loops are walked by methods of their own: a lambda here would capture the loop, and C# would
+                    // allocate its closure on entry to every call of Statement, whatever the statement.
                     case IWhileLoopOperation loop:
-                        return Loop(loop, state, head => WhileBody(loop, head));
+                        return WhileLoop(loop, state);
                     case IForLoopOperation loop:
-                        foreach (IOperation before in loop.Before)
-                        {
-                            state = Statement(before, state)!;
-                        }
-
-                        return Loop(loop, state, head => ForBody(loop, head));
+                        return ForLoop(loop, state);
                     case IForEachLoopOperation loop:
-                        LockState collection = Visit(loop.Collection, state, _recording);
-                        return Loop(loop, collection, head => (head, Statement(loop.Body, head)));
+                        return ForEachLoop(loop, state);
                     case ISwitchOperation choice:
                         return Switch(choice, state);
                     case ITryOperation attempt:
@@ -293,6 +290,24 @@ namespace IommuAnalyzers.Flow
                 _jumps.Remove(loop.ExitLabel);
                 (LockState? exit, _) = InScope(LockScope.ForJumps(loop, loop.ExitLabel, loop.ContinueLabel), () => body(head));
                 return Join(exit, Jumped(loop.ExitLabel), loop);
+            }
+
+            private LockState? WhileLoop(IWhileLoopOperation loop, LockState state) => Loop(loop, state, head => WhileBody(loop, head));
+
+            private LockState? ForLoop(IForLoopOperation loop, LockState state)
+            {
+                foreach (IOperation before in loop.Before)
+                {
+                    state = Statement(before, state)!;
+                }
+
+                return Loop(loop, state, head => ForBody(loop, head));
+            }
+
+            private LockState? ForEachLoop(IForEachLoopOperation loop, LockState state)
+            {
+                LockState collection = Visit(loop.Collection, state, _recording);
+                return Loop(loop, collection, head => (head, Statement(loop.Body, head)));
             }
 
             private void RestoreJumps(Dictionary<ILabelSymbol, LockState>? outer)

@@ -141,12 +141,10 @@ namespace IommuAnalyzers.Flow
                         LockPath? path = expression.Bind(receiver, _ => null, member.ContainingType);
                         if (path != null)
                         {
-                            Add(new LockEvent(LockEventKind.GuardedAccess, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member)
-                            {
-                                IsWrite = IsWrite(reference),
-                                LockText = LockTextAt(expression, instance, null),
-                                AccessText = AccessText(member, receiver),
-                            });
+                            var access = new LockEvent(LockEventKind.GuardedAccess, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member) { IsWrite = IsWrite(reference) };
+                            access.NameLockAt(expression, instance, null);
+                            access.NameAccessFrom(receiver);
+                            Add(access);
                         }
                     }
 
@@ -179,19 +177,11 @@ namespace IommuAnalyzers.Flow
                     LockPath? path = expression.Bind(receiver, parameter => PropertyArgument(reference, parameter, state), member.ContainingType);
                     if (path != null)
                     {
-                        Add(new LockEvent(LockEventKind.RequiredLock, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member) { LockText = LockTextAt(expression, instance, null) });
+                        var needed = new LockEvent(LockEventKind.RequiredLock, reference.Syntax.GetLocation(), AtSite(state, reference), reference, path, expression.Kind, member);
+                        needed.NameLockAt(expression, instance, null);
+                        Add(needed);
                     }
                 }
-            }
-
-            private static string AccessText(ISymbol member, LockPath? receiver)
-            {
-                if (receiver == null)
-                {
-                    return member.IsStatic ? LockPath.ForStatic(member, member.ContainingType).ToString() : LockPath.DisplayName(member);
-                }
-
-                return receiver.RootKind == LockPathRootKind.This && receiver.Steps.IsEmpty ? LockPath.DisplayName(member) : receiver.Append(member).ToString();
             }
 
             private bool IsOwnObjectUnderConstruction(ISymbol member, IOperation? instance) => ConstructionScope.IsOwnObjectUnderConstruction(_owner, member, instance);
@@ -221,10 +211,9 @@ namespace IommuAnalyzers.Flow
                     LockPath? path = expression.Bind(receiver, parameter => ArgumentPath(arguments, parameter, state), method.ContainingType);
                     if (path != null)
                     {
-                        Add(new LockEvent(LockEventKind.RequiredLock, call.Syntax.GetLocation(), AtSite(state, call), call, path, expression.Kind, method)
-                        {
-                            LockText = LockTextAt(expression, (call as IInvocationOperation)?.Instance, arguments),
-                        });
+                        var required = new LockEvent(LockEventKind.RequiredLock, call.Syntax.GetLocation(), AtSite(state, call), call, path, expression.Kind, method);
+                        required.NameLockAt(expression, (call as IInvocationOperation)?.Instance, arguments);
+                        Add(required);
                     }
                 }
 

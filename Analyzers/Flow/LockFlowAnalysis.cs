@@ -34,10 +34,7 @@ namespace IommuAnalyzers.Flow
             private readonly OperationPaths _paths;
             private readonly ImmutableArray<BasicBlock> _blocks;
             private readonly ControlFlowRegion?[] _innermostFinally;
-            private readonly Dictionary<int, List<int>> _catchSeeds = new Dictionary<int, List<int>>();
-            private readonly Dictionary<(int Region, LockState Input), LockState?> _finallyMemo = new Dictionary<(int, LockState), LockState?>();
-            private readonly Dictionary<int, LockState> _finallyInputs = new Dictionary<int, LockState>();
-            private readonly Queue<ControlFlowRegion> _finallyQueue = new Queue<ControlFlowRegion>();
+            private readonly GraphTables _tables;
             private readonly LockState?[] _replayEntries;
             private List<LockEvent>? _events;
             private ExitLocator? _exits;
@@ -52,6 +49,7 @@ namespace IommuAnalyzers.Flow
                 _context = context;
                 _model = context.Model;
                 _cancellationToken = cancellationToken;
+                _tables = new GraphTables();
                 // A lambda run on the spot names the caller's captured locals as the caller does (its aliases and current values).
                 _paths = new OperationPaths(graph, context, inherited != null && graph.Parent != null ? new OperationPaths(graph.Parent, context) : null);
                 _blocks = graph.Blocks;
@@ -77,10 +75,10 @@ namespace IommuAnalyzers.Flow
 
                 _events = new List<LockEvent>();
                 Replay(null, entries);
-                while (_finallyQueue.Count > 0)
+                while (_tables.FinallyQueue.Count > 0)
                 {
-                    ControlFlowRegion region = _finallyQueue.Dequeue();
-                    LockState?[]? finallyEntries = Solve(region, region.FirstBlockOrdinal, _finallyInputs[region.FirstBlockOrdinal]);
+                    ControlFlowRegion region = _tables.FinallyQueue.Dequeue();
+                    LockState?[]? finallyEntries = Solve(region, region.FirstBlockOrdinal, _tables.FinallyInputs[region.FirstBlockOrdinal]);
                     if (finallyEntries == null)
                     {
                         return Incomplete(heldOnEntry, heldAtExit);
@@ -98,6 +96,13 @@ namespace IommuAnalyzers.Flow
             private ImmutableArray<LockPath> ContractLocks(ImmutableArray<LockExpression> first, ImmutableArray<LockExpression> second, out LockState state)
             {
                 state = LockState.Empty;
+
+                // Most bodies have no contract: nothing to bind, and nothing worth allocating a builder for.
+                if (first.IsEmpty && second.IsEmpty)
+                {
+                    return ImmutableArray<LockPath>.Empty;
+                }
+
                 ImmutableArray<LockPath>.Builder paths = ImmutableArray.CreateBuilder<LockPath>();
                 LockPath? self = ContractReceiver();
                 foreach (ImmutableArray<LockExpression> expressions in new[] { first, second })
@@ -123,6 +128,18 @@ namespace IommuAnalyzers.Flow
             }
 
             private ExitLocator Exits => _exits ??= new ExitLocator(_graph!);
+
+            /// <summary>What the graph engine keeps of a body's handlers and finally regions; the structured pass has none.</summary>
+            private sealed class GraphTables
+            {
+                public Dictionary<int, List<int>> CatchSeeds { get; } = new Dictionary<int, List<int>>();
+
+                public Dictionary<(int Region, LockState Input), LockState?> FinallyMemo { get; } = new Dictionary<(int, LockState), LockState?>();
+
+                public Dictionary<int, LockState> FinallyInputs { get; } = new Dictionary<int, LockState>();
+
+                public Queue<ControlFlowRegion> FinallyQueue { get; } = new Queue<ControlFlowRegion>();
+            }
         }
     }
 }

@@ -28,7 +28,7 @@ namespace IommuAnalyzers.Flow
 
             // A member from metadata is never one (ComputeInferenceCandidate's first test): no cache entry for it.
             ISymbol definition = member.OriginalDefinition;
-            if (!IsInSource(definition))
+            if (!InSourceAssembly(definition))
             {
                 return false;
             }
@@ -48,7 +48,7 @@ namespace IommuAnalyzers.Flow
             }
 
             IMethodSymbol definition = method.OriginalDefinition;
-            if (!IsInSource(definition))
+            if (!InSourceAssembly(definition))
             {
                 return false;
             }
@@ -126,6 +126,13 @@ namespace IommuAnalyzers.Flow
         }
 
         private static bool IsInSource(ISymbol symbol) => !symbol.Locations.IsEmpty && symbol.Locations[0].IsInSource;
+
+        /// <summary>
+        /// The cheap half of <see cref="IsInSource"/>, asked at every reference before the cache: a symbol of an assembly
+        /// built from source. Asking a source symbol for its locations builds a new array each time; the exact test runs
+        /// once per symbol, when its answer is computed.
+        /// </summary>
+        private static bool InSourceAssembly(ISymbol symbol) => symbol.ContainingAssembly is ISourceAssemblySymbol;
 
         private static bool HasInternalsVisibleTo(Compilation compilation)
         {

@@ -74,8 +74,15 @@ namespace IommuAnalyzers.Flow
                 return true;
             }
 
-            var stack = new Stack<IOperation>();
+            Stack<IOperation> stack = OperationStack.Rent();
             stack.Push(root);
+            bool touches = Scan(stack, unguardedAccesses);
+            OperationStack.Return(stack);
+            return touches;
+        }
+
+        private bool Scan(Stack<IOperation> stack, List<IOperation>? unguardedAccesses)
+        {
             while (stack.Count > 0)
             {
                 IOperation operation = stack.Pop();
@@ -126,6 +133,11 @@ namespace IommuAnalyzers.Flow
         public bool NeedsFlow(ISymbol symbol)
         {
             ISymbol definition = symbol.OriginalDefinition;
+            if (CannotBeLockRelevant(definition))
+            {
+                return false;
+            }
+
             if (_needsFlow.TryGetValue(definition, out bool known))
             {
                 return known;
@@ -143,6 +155,11 @@ namespace IommuAnalyzers.Flow
         public bool IsLockRelevant(ISymbol symbol)
         {
             ISymbol definition = symbol.OriginalDefinition;
+            if (CannotBeLockRelevant(definition))
+            {
+                return false;
+            }
+
             if (_lockRelevant.TryGetValue(definition, out bool known))
             {
                 return known;
@@ -152,6 +169,14 @@ namespace IommuAnalyzers.Flow
             _lockRelevant.TryAdd(definition, relevant);
             return relevant;
         }
+
+        /// <summary>
+        /// A field, or a method that is no lock operation, that can carry no annotation: not lock-relevant, and asked too
+        /// often (at every reference) to get a cache entry. A property's answer also depends on its accessors, so a
+        /// property always goes to the cache.
+        /// </summary>
+        private bool CannotBeLockRelevant(ISymbol definition) =>
+            (definition is IFieldSymbol || (definition is IMethodSymbol && !IsLockPrimitive(definition))) && Resolver.Reach.CannotCarry(definition, throughBackingField: true);
 
         internal bool IsType(ITypeSymbol? type, INamedTypeSymbol? expected) =>
             type != null && expected != null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, expected);

@@ -400,7 +400,9 @@ namespace IommuAnalyzers.Flow
         /// <summary>The join where paths meet: held on all paths only if held on all paths of both sides.</summary>
         public static LockState Join(LockState left, LockState right)
         {
-            if (ReferenceEquals(left, right))
+            // Equal states join to the left one as it is (same locks, flags and values, in its order): most joins are
+            // of such states, and building the arrays again was most of what a join allocated.
+            if (ReferenceEquals(left, right) || left.Equals(right))
             {
                 return left;
             }

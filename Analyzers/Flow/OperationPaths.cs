@@ -66,8 +66,7 @@ namespace IommuAnalyzers.Flow
 
         private void RecordAll(List<IOperation> roots)
         {
-            // Sized for a typical body's depth-first frontier, so that the walk does not regrow it from the roots' count.
-            var stack = new Stack<IOperation>(Math.Max(64, roots.Count));
+            Stack<IOperation> stack = OperationStack.Rent();
             foreach (IOperation root in roots)
             {
                 stack.Push(root);
@@ -90,6 +89,7 @@ namespace IommuAnalyzers.Flow
                 }
             }
 
+            OperationStack.Return(stack);
             FindFlowSensitive(captureValues);
         }
 
@@ -709,7 +709,7 @@ namespace IommuAnalyzers.Flow
                 return false;
             }
 
-            var stack = new Stack<IOperation>();
+            Stack<IOperation> stack = OperationStack.Rent();
             stack.Push(value);
             while (stack.Count > 0)
             {
@@ -719,6 +719,7 @@ namespace IommuAnalyzers.Flow
                     case ILocalReferenceOperation local when _flowSensitive.Contains(local.Local):
                     case IParameterReferenceOperation parameter when _flowSensitive.Contains(parameter.Parameter):
                     case IFlowCaptureReferenceOperation capture when _stateCaptures.Contains(capture.Id):
+                        OperationStack.Return(stack);
                         return true;
                     case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.PatternInput } input when input.Parent != null:
                         // A subpattern's member reads the pattern's input: depends on whatever the pattern tests.
@@ -742,6 +743,7 @@ namespace IommuAnalyzers.Flow
                 }
             }
 
+            OperationStack.Return(stack);
             return false;
         }
     }

@@ -37,14 +37,16 @@ namespace IommuAnalyzers.Flow
         /// <summary>An operation of <paramref name="body"/> the structured pass does not model (why it falls back), or null.</summary>
         public static IOperation? FirstUnmodeled(IOperation body, LockFlowContext context, SemanticModel? model)
         {
-            var stack = new System.Collections.Generic.Stack<IOperation>();
+            System.Collections.Generic.Stack<IOperation> stack = OperationStack.Rent();
             stack.Push(body);
+            IOperation? unmodeled = null;
             while (stack.Count > 0)
             {
                 IOperation operation = stack.Pop();
                 if (!IsModeled(operation, context, model))
                 {
-                    return operation;
+                    unmodeled = operation;
+                    break;
                 }
 
                 foreach (IOperation child in operation.ChildOperations)
@@ -53,7 +55,8 @@ namespace IommuAnalyzers.Flow
                 }
             }
 
-            return null;
+            OperationStack.Return(stack);
+            return unmodeled;
         }
 
         /// <summary>

@@ -48,10 +48,10 @@ namespace IommuAnalyzers.Locking
         private readonly ConcurrentQueue<(ISymbol? To, ISymbol? Via, ImmutableArray<ISymbol> Held, Location Site)> _sites = new ConcurrentQueue<(ISymbol?, ISymbol?, ImmutableArray<ISymbol>, Location)>();
 
         // Classes each body takes itself (lock, Lock(), Enter), keyed by the body's symbol.
-        private readonly ConcurrentDictionary<ISymbol, ConcurrentQueue<ISymbol>> _direct = SymbolCache.Create<ISymbol, ConcurrentQueue<ISymbol>>();
+        private readonly ConcurrentDictionary<ISymbol, SharedList<ISymbol>> _direct = SymbolCache.Create<ISymbol, SharedList<ISymbol>>();
 
         // caller -> callees that are in source or take a lock by annotation.
-        private readonly ConcurrentDictionary<ISymbol, ConcurrentQueue<IMethodSymbol>> _callees = SymbolCache.Create<ISymbol, ConcurrentQueue<IMethodSymbol>>();
+        private readonly ConcurrentDictionary<ISymbol, SharedList<IMethodSymbol>> _callees = SymbolCache.Create<ISymbol, SharedList<IMethodSymbol>>();
 
         public LockOrderGraph(LockFlowContext flow)
         {
@@ -75,7 +75,7 @@ namespace IommuAnalyzers.Locking
                         ISymbol? taken = ClassOf(e.Lock);
                         if (taken != null)
                         {
-                            _direct.GetOrAdd(result.Owner.OriginalDefinition, _ => new ConcurrentQueue<ISymbol>()).Enqueue(taken);
+                            _direct.GetOrAdd(result.Owner.OriginalDefinition, _ => new SharedList<ISymbol>()).Add(taken);
                             AddSite(taken, null, e);
                         }
 
@@ -112,7 +112,7 @@ namespace IommuAnalyzers.Locking
                 return;
             }
 
-            _callees.GetOrAdd(EnclosingBody.Of(invocation, context.ContainingSymbol), _ => new ConcurrentQueue<IMethodSymbol>()).Enqueue(callee);
+            _callees.GetOrAdd(EnclosingBody.Of(invocation, context.ContainingSymbol), _ => new SharedList<IMethodSymbol>()).Add(callee);
         }
 
         /// <summary>Every dependency, first witness per pair, in a deterministic order (by site).</summary>
@@ -190,17 +190,17 @@ namespace IommuAnalyzers.Locking
                 var next = new List<ISymbol>();
                 foreach (ISymbol body in frontier)
                 {
-                    if (_direct.TryGetValue(body, out ConcurrentQueue<ISymbol>? direct))
+                    if (_direct.TryGetValue(body, out SharedList<ISymbol>? direct))
                     {
-                        classes.UnionWith(direct);
+                        classes.UnionWith(direct.Snapshot());
                     }
 
-                    if (!_callees.TryGetValue(body, out ConcurrentQueue<IMethodSymbol>? callees))
+                    if (!_callees.TryGetValue(body, out SharedList<IMethodSymbol>? callees))
                     {
                         continue;
                     }
 
-                    foreach (IMethodSymbol callee in callees)
+                    foreach (IMethodSymbol callee in callees.Snapshot())
                     {
                         AddAnnotated(_flow.Resolver.ExcludesLock(callee), classes);
                         AddAnnotated(_flow.Resolver.AcquiresLock(callee), classes);

@@ -40,19 +40,21 @@ namespace IommuAnalyzers.Benchmarks.Cost
                 output.WriteLine($"{kind} corpus, {corpus.Files.Count:N0} files: {timings.Bodies:N0} bodies, {timings.Flowed:N0} past the pre-scan, {timings.Blocks:N0} basic blocks");
                 output.WriteLine($"  emit (whole compile)      {emit,10:N1} ms");
                 output.WriteLine($"  bind bodies to operations {timings.Bind,10:N1} ms  (compiler work the driver shares)");
-                output.WriteLine($"  pre-scan                  {timings.PreScan,10:N1} ms  {Share(timings.PreScan, emit)}");
+                output.WriteLine($"  pre-scan                  {timings.PreScan,10:N1} ms  {Share(timings.PreScan, emit)}  {Megabytes(timings.PreScanBytes)} allocated");
                 double fallback = timings.Flowed == 0 ? 0 : 100.0 * (timings.Flowed - timings.Covered) / timings.Flowed;
-                output.WriteLine($"  structured pass           {timings.Structured,10:N1} ms  {Share(timings.Structured, emit)}  ({timings.Covered:N0} bodies covered, {fallback:N1}% fell back to the graph engine; the time includes the check of the bodies that fell back)");
+                output.WriteLine($"  structured pass           {timings.Structured,10:N1} ms  {Share(timings.Structured, emit)}  {Megabytes(timings.StructuredBytes)} allocated  ({timings.Covered:N0} bodies covered, {fallback:N1}% fell back to the graph engine; the time includes the check of the bodies that fell back)");
                 output.WriteLine($"    same bodies, graph engine {timings.CoveredGraph + timings.CoveredEngine,8:N1} ms  (graphs {timings.CoveredGraph:N1} + fixed point {timings.CoveredEngine:N1}: the reference, not paid by the analyzer)");
                 output.WriteLine("    fell back for: " + string.Join(", ", timings.FallbackReasons!.OrderByDescending(r => r.Value).Take(8).Select(r => r.Key + " " + r.Value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))));
                 output.WriteLine($"  fallback: graphs          {timings.Graph,10:N1} ms  {Share(timings.Graph, emit)}");
-                output.WriteLine($"  fallback: fixed point     {timings.Engine,10:N1} ms  {Share(timings.Engine, emit)}");
-                output.WriteLine($"  inference: collect sites  {timings.Collect,10:N1} ms  {Share(timings.Collect, emit)}  ({timings.Events:N0} engine events)");
+                output.WriteLine($"  fallback: fixed point     {timings.Engine,10:N1} ms  {Share(timings.Engine, emit)}  {Megabytes(timings.EngineBytes)} allocated");
+                output.WriteLine($"  inference: collect sites  {timings.Collect,10:N1} ms  {Share(timings.Collect, emit)}  {Megabytes(timings.CollectBytes)} allocated  ({timings.Events:N0} engine events)");
                 output.WriteLine($"  inference: solve          {timings.Solve,10:N1} ms  {Share(timings.Solve, emit)}");
             }
 
             return 0;
         }
+
+        private static string Megabytes(long bytes) => (bytes / 1e6).ToString("N1", System.Globalization.CultureInfo.InvariantCulture) + " MB";
 
         private static string Share(double milliseconds, double emit) => (100 * milliseconds / emit).ToString("N1", System.Globalization.CultureInfo.InvariantCulture) + "% of emit";
 
@@ -71,6 +73,10 @@ namespace IommuAnalyzers.Benchmarks.Cost
             public double CoveredEngine;
             public Dictionary<string, int> FallbackReasons;
             public double Collect;
+            public long PreScanBytes;
+            public long StructuredBytes;
+            public long EngineBytes;
+            public long CollectBytes;
             public double Solve;
             public long Events;
         }
@@ -103,9 +109,11 @@ namespace IommuAnalyzers.Benchmarks.Cost
                     }
 
                     clock.Restart();
+                    long allocated = GC.GetAllocatedBytesForCurrentThread();
                     var unguarded = new List<IOperation>();
                     bool touches = flow.TouchesLocks(root, owner, unguarded);
                     timings.PreScan += clock.Elapsed.TotalMilliseconds;
+                    timings.PreScanBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
                     if (!touches)
                     {
                         clock.Restart();
@@ -116,8 +124,10 @@ namespace IommuAnalyzers.Benchmarks.Cost
 
                     timings.Flowed++;
                     clock.Restart();
+                    allocated = GC.GetAllocatedBytesForCurrentThread();
                     LockFlowResult? structured = LockFlowAnalysis.TryAnalyzeStructured(root, owner, flow, cancellationToken);
                     timings.Structured += clock.Elapsed.TotalMilliseconds;
+                    timings.StructuredBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
                     if (structured != null)
                     {
                         // The same body through the graph engine as well, for the side-by-side figure; the inference
@@ -131,8 +141,10 @@ namespace IommuAnalyzers.Benchmarks.Cost
                         LockFlowAnalysis.Analyze(reference, owner, flow, cancellationToken);
                         timings.CoveredEngine += clock.Elapsed.TotalMilliseconds;
                         clock.Restart();
+                        allocated = GC.GetAllocatedBytesForCurrentThread();
                         inference!.Collect(structured, model);
                         timings.Collect += clock.Elapsed.TotalMilliseconds;
+                        timings.CollectBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
                         continue;
                     }
 
@@ -148,8 +160,10 @@ namespace IommuAnalyzers.Benchmarks.Cost
 
                     timings.Blocks += graph.Blocks.Length;
                     clock.Restart();
+                    allocated = GC.GetAllocatedBytesForCurrentThread();
                     LockFlowResult result = LockFlowAnalysis.Analyze(graph, owner, flow, cancellationToken);
                     timings.Engine += clock.Elapsed.TotalMilliseconds;
+                    timings.EngineBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
                     timings.Events += result.Events.Length;
                     clock.Restart();
                     inference!.Collect(result, model);

@@ -8,12 +8,15 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace IommuAnalyzers.Flow
 {
-    internal static partial class LockFlowAnalysis
+    /// <summary>
+    /// The texts an event offers for messages and fixes: the lock as the code at the site names it, and the accessed
+    /// member as reached from its object. Events compute them on first read (<see cref="LockEvent.LockText"/>,
+    /// <see cref="LockEvent.AccessText"/>): only the few that become diagnostics are ever asked.
+    /// </summary>
+    internal static class LockSiteText
     {
-        // The text a site uses for a lock, for fixes that insert it.
-        private sealed partial class BodyAnalysis
-        {
-            private static string? LockTextAt(LockExpression expression, IOperation? instance, ImmutableArray<IArgumentOperation>? arguments)
+            /// <summary>The lock's text at the site: the receiver or argument as written, then the lock's members; null when that is not a simple path.</summary>
+            public static string? LockTextAt(LockExpression expression, IOperation? instance, ImmutableArray<IArgumentOperation>? arguments)
             {
                 string? root;
                 switch (expression.Root)
@@ -62,6 +65,17 @@ namespace IommuAnalyzers.Flow
                 return text.Length == 0 ? "this" : text.ToString();
             }
 
+            /// <summary>The accessed member as reached from its object (<c>dev.Group.OwnerCount</c>), or its name alone on <c>this</c>.</summary>
+            public static string AccessText(ISymbol member, LockPath? receiver)
+            {
+                if (receiver == null)
+                {
+                    return member.IsStatic ? LockPath.ForStatic(member, member.ContainingType).ToString() : LockPath.DisplayName(member);
+                }
+
+                return receiver.RootKind == LockPathRootKind.This && receiver.Steps.IsEmpty ? LockPath.DisplayName(member) : receiver.Append(member).ToString();
+            }
+
             private static string? SimpleText(SyntaxNode syntax)
             {
                 for (SyntaxNode? node = syntax; node != null;)
@@ -84,6 +98,5 @@ namespace IommuAnalyzers.Flow
 
                 return null;
             }
-        }
     }
 }
