@@ -267,7 +267,7 @@ namespace IommuAnalyzers.Benchmarks.Cost
                     Measure.Quiesce();
                     AnalyzerRun run = await Measure.AnalyzeAsync(CorpusCompilation.Create(corpus, trees, set.Options, set.TreeOptions), set.Analyzers, rep == 0 ? keepIds : null, set.ConfigOptions).ConfigureAwait(false);
                     runs[set.Name].Add((run, compileMs, compileCpuMs));
-                    log.Write($", {set.Name} {run.AnalyzerMs:F0} ms (wall {run.WallMs:F0}, cpu {run.CpuMs:F0})");
+                    log.Write($", {set.Name} {run.AnalyzerMs:F0} ms (wall {run.WallMs:F0}, cpu {run.CpuMs:F0}, GC pause {run.GcPauseMs:F0}, allocated {run.AllocatedMb:F0} MB)");
                     foreach (string exception in run.Exceptions.Take(3))
                     {
                         log.WriteLine();

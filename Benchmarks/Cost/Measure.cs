@@ -20,6 +20,12 @@ namespace IommuAnalyzers.Benchmarks.Cost
         /// <summary>Process CPU time of the whole analysis (compiler work it drives included).</summary>
         public double CpuMs { get; init; }
 
+        /// <summary>Time the process spent paused for garbage collection during the analysis (every thread waits in it, the analyzers' callbacks too).</summary>
+        public double GcPauseMs { get; init; }
+
+        /// <summary>Bytes the process allocated during the analysis (compiler and analyzers), in megabytes.</summary>
+        public double AllocatedMb { get; init; }
+
         /// <summary>Sum of the analyzers' own execution time (telemetry with logAnalyzerExecutionTime).</summary>
         public double AnalyzerMs { get; init; }
 
@@ -79,10 +85,14 @@ namespace IommuAnalyzers.Benchmarks.Cost
             // The analysis result carries the per-analyzer telemetry (GetAnalyzerTelemetryInfoAsync after
             // GetAllDiagnosticsAsync reports zero times); computing it binds the whole compilation, as a build does.
             double cpu = CpuClock.NowMs();
+            TimeSpan paused = GC.GetTotalPauseDuration();
+            long allocated = GC.GetTotalAllocatedBytes();
             var sw = Stopwatch.StartNew();
             AnalysisResult result = await cwa.GetAnalysisResultAsync(cancellationToken).ConfigureAwait(false);
             sw.Stop();
             cpu = CpuClock.NowMs() - cpu;
+            double pauseMs = (GC.GetTotalPauseDuration() - paused).TotalMilliseconds;
+            double allocatedMb = (GC.GetTotalAllocatedBytes() - allocated) / 1e6;
             ImmutableArray<Diagnostic> diagnostics = result.GetAllDiagnostics();
 
             var perAnalyzer = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -98,6 +108,8 @@ namespace IommuAnalyzers.Benchmarks.Cost
             {
                 WallMs = sw.Elapsed.TotalMilliseconds,
                 CpuMs = cpu,
+                GcPauseMs = pauseMs,
+                AllocatedMb = allocatedMb,
                 AnalyzerMs = perAnalyzer.Values.Sum(),
                 PerAnalyzerMs = perAnalyzer,
                 DiagnosticsById = CountById(diagnostics.Where(d => d.Severity != DiagnosticSeverity.Hidden || d.Id.StartsWith("IOMMU", StringComparison.Ordinal))),
