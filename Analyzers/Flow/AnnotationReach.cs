@@ -68,16 +68,28 @@ namespace IommuAnalyzers.Flow
                 return known;
             }
 
-            bool sees = _annotationAssemblies.Contains(assembly.Identity.Name);
+            return _assemblies.GetOrAdd(assembly, References(assembly));
+        }
+
+        private bool References(IAssemblySymbol assembly)
+        {
+            if (_annotationAssemblies.Contains(assembly.Identity.Name))
+            {
+                return true;
+            }
+
             foreach (IModuleSymbol module in assembly.Modules)
             {
                 foreach (AssemblyIdentity referenced in module.ReferencedAssemblies)
                 {
-                    sees |= _annotationAssemblies.Contains(referenced.Name);
+                    if (_annotationAssemblies.Contains(referenced.Name))
+                    {
+                        return true;
+                    }
                 }
             }
 
-            return _assemblies.GetOrAdd(assembly, sees);
+            return false;
         }
 
         private bool HasAttributedBackingField(INamedTypeSymbol? type)
@@ -92,13 +104,20 @@ namespace IommuAnalyzers.Flow
                 return known;
             }
 
-            bool has = false;
+            return _backingFields.GetOrAdd(type, HasAttributedBackingFieldUncached(type));
+        }
+
+        private static bool HasAttributedBackingFieldUncached(INamedTypeSymbol type)
+        {
             foreach (ISymbol sibling in type.GetMembers())
             {
-                has |= sibling is IFieldSymbol { AssociatedSymbol: IPropertySymbol _ } field && !field.GetAttributes().IsEmpty;
+                if (sibling is IFieldSymbol { AssociatedSymbol: IPropertySymbol _ } field && !field.GetAttributes().IsEmpty)
+                {
+                    return true;
+                }
             }
 
-            return _backingFields.GetOrAdd(type, has);
+            return false;
         }
     }
 }

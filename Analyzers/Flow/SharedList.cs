@@ -3,9 +3,10 @@ using System.Collections.Generic;
 namespace IommuAnalyzers.Flow
 {
     /// <summary>
-    /// A list that analyzer threads add to and a compilation-end step reads. A <c>ConcurrentQueue</c> per body (what the
-    /// lock order graph kept) starts with a segment of 32 slots, and there is one for every body that takes a lock or
-    /// calls into source; a body's list is written by the thread that analyses it, so a plain lock is uncontended.
+    /// A list that analyzer threads add to and a compilation-end step reads, one per body or per method (the lock order
+    /// graph's acquisitions and callees, the guard inference's call sites). A <c>ConcurrentQueue</c> in that place starts
+    /// with a segment of 32 slots for every key; a key's list is mostly written by one thread, so a plain lock is
+    /// uncontended.
     /// </summary>
     internal sealed class SharedList<T>
     {

@@ -18,13 +18,13 @@ namespace IommuAnalyzers.Locking.Inference
         private readonly HashSet<(ISymbol, LockPath)> _acquired = new HashSet<(ISymbol, LockPath)>();
         private readonly Dictionary<(IMethodSymbol, LockPath), bool> _answers = new Dictionary<(IMethodSymbol, LockPath), bool>();
 
-        public CallerLocks(LockFlowContext flow, ConcurrentDictionary<IMethodSymbol, ConcurrentQueue<Location>> sites, ConcurrentQueue<LockEvent> heldCalls, ConcurrentQueue<(ISymbol Owner, LockPath Lock)> acquired)
+        public CallerLocks(LockFlowContext flow, ConcurrentDictionary<IMethodSymbol, SharedList<Location>> sites, ConcurrentQueue<LockEvent> heldCalls, ConcurrentQueue<(ISymbol Owner, LockPath Lock)> acquired)
         {
             Flow = flow;
-            foreach (KeyValuePair<IMethodSymbol, ConcurrentQueue<Location>> entry in sites)
+            foreach (KeyValuePair<IMethodSymbol, SharedList<Location>> entry in sites)
             {
                 var distinct = new List<Location>();
-                foreach (Location location in entry.Value)
+                foreach (Location location in entry.Value.Snapshot())
                 {
                     if (!distinct.Contains(location))
                     {

@@ -26,7 +26,7 @@ namespace IommuAnalyzers.Locking.Inference
         private readonly ConcurrentQueue<LockEvent> _heldCalls = new ConcurrentQueue<LockEvent>();
 
         // Every call site (and method-group use) of every helper, held or not.
-        private readonly ConcurrentDictionary<IMethodSymbol, ConcurrentQueue<Location>> _callSites = SymbolCache.Create<IMethodSymbol, ConcurrentQueue<Location>>();
+        private readonly ConcurrentDictionary<IMethodSymbol, SharedList<Location>> _callSites = SymbolCache.Create<IMethodSymbol, SharedList<Location>>();
 
         // Annotated locks a helper's body needs and does not hold ([GuardedBy] members, [RequiresLock] callees).
         private readonly ConcurrentQueue<(IMethodSymbol Helper, LockPath Lock, ISymbol Member)> _annotatedNeeds = new ConcurrentQueue<(IMethodSymbol, LockPath, ISymbol)>();
@@ -123,7 +123,7 @@ namespace IommuAnalyzers.Locking.Inference
                 return;
             }
 
-            _callSites.GetOrAdd(helper, _ => new ConcurrentQueue<Location>()).Enqueue(context.Operation.Syntax.GetLocation());
+            _callSites.GetOrAdd(helper, _ => new SharedList<Location>()).Add(context.Operation.Syntax.GetLocation());
         }
 
         internal GuardInferenceResult Solve(CancellationToken cancellationToken)
